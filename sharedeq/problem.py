@@ -1,0 +1,290 @@
+"""Declaring an equilibrium problem: agents, ownership, shared constraints and complementarity pairs.
+
+An :class:`EquilibriumProblem` annotates an ordinary Pyomo model, the way GAMS EMP's ``empinfo`` file annotates a
+GAMS model. Agent ``i`` solves
+
+    min_{x_i}  f_i(x_i, x_{-i})   s.t.  g_i(x_i, x_{-i}) <= 0,  h_i(x_i, x_{-i}) = 0,   lb_i <= x_i <= ub_i
+
+where some constraints are *shared*: they appear in the problems of several agents. In generalized Nash mode
+(``"gne"``) every agent has its own multiplier for a shared constraint; in variational mode (``"ve"``, EMP's
+``VIsol``) all agents use one multiplier ``lam`` (with Rosen weights ``r``, agent ``i``'s multiplier is
+``lam / r_i``). Complementarity pairs ``F(x) _|_ y`` (EMP ``vi``), implicit variables defined by an equation
+(EMP ``implicit``) and variables that are the multiplier of a constraint (EMP ``dualvar``) complete the picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+from pyomo.core.base.component import Component, ComponentData
+from pyomo.core.base.constraint import ConstraintData
+from pyomo.core.base.expression import ExpressionData
+from pyomo.core.base.objective import ObjectiveData
+from pyomo.core.base.var import VarData
+
+from sharedeq.errors import ModelError
+
+MODES = ("gne", "ve")
+
+
+@dataclass
+class Agent:
+    """One optimising agent: its objective (as given), sense, the variables it controls, its own constraints."""
+
+    name: str
+    objective: object
+    sense: str
+    variables: list[VarData]
+    constraints: list[ConstraintData]
+
+
+@dataclass
+class SharedConstraint:
+    """A constraint in the problems of several agents; ``variational`` means one common multiplier (VIsol)."""
+
+    constraint: ConstraintData
+    agents: tuple[str, ...]
+    variational: bool = False
+
+
+@dataclass
+class VIPair:
+    """A complementarity pair ``F(x) _|_ variable`` with the variable kept within its bounds (EMP ``vi``)."""
+
+    function: object
+    variable: VarData
+
+
+@dataclass
+class EquilibriumProblem:
+    """A Pyomo model annotated with agents, shared constraints and complementarity pairs.
+
+    Build it with :meth:`add_agent` (or :meth:`add_agent_block`), :meth:`add_shared`, :meth:`add_vi`,
+    :meth:`add_implicit` and :meth:`add_dualvar`, then call :meth:`solve`.
+    """
+
+    model: pyo.ConcreteModel
+    name: str = "equilibrium"
+    agents: list[Agent] = field(default_factory=list)
+    shared: list[SharedConstraint] = field(default_factory=list)
+    vi_pairs: list[VIPair] = field(default_factory=list)
+    implicit: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
+    dualvars: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ declaring
+    def add_agent(self, name, objective, variables, constraints=(), sense=None) -> Agent:
+        """Declare agent ``name`` minimising (or maximising) ``objective`` over ``variables``.
+
+        ``objective`` is an Objective, a named Expression, a Pyomo expression, or a variable defined by an
+        equality among ``constraints`` (GAMS style ``min obj(i)`` with ``objdef(i)``).
+        """
+        name = str(name)
+        if name in self.agent_names:
+            raise ModelError(f"agent '{name}' is declared twice; agent names must be unique")
+        objective, declared_sense = _single_objective(objective, name)
+        sense = _sense(sense if sense is not None else declared_sense, name)
+        agent = Agent(name, objective, sense, _var_list(variables, f"variables of agent '{name}'"),
+                      _constraint_list(constraints, f"constraints of agent '{name}'"))
+        if not agent.variables:
+            raise ModelError(f"agent '{name}' controls no variables: pass variables=... (a Var or a list)")
+        self.agents.append(agent)
+        return agent
+
+    def add_agent_block(self, block, name=None, sense=None) -> Agent:
+        """Declare the agent that a Pyomo block describes: its one active Objective, its Vars, its Constraints.
+
+        Constraints of the block that are (or will be) declared shared are not counted as its own.
+        """
+        name = str(name if name is not None else block.local_name)
+        objectives = list(block.component_data_objects(pyo.Objective, active=True, descend_into=True))
+        if len(objectives) != 1:
+            found = ", ".join(o.name for o in objectives) or "none"
+            raise ModelError(f"agent '{name}' (block {block.name}) must have exactly one active Objective; "
+                             f"found {len(objectives)}: {found}")
+        variables = list(block.component_data_objects(pyo.Var, descend_into=True))
+        constraints = list(block.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        return self.add_agent(name, objectives[0], variables, constraints, sense)
+
+    def add_shared(self, constraints, agents=None, variational=False) -> None:
+        """Share ``constraints`` among ``agents`` (names; None means all agents declared so far).
+
+        ``variational=True`` gives the constraint one common multiplier (EMP ``VIsol``); otherwise every agent
+        prices it with its own multiplier. A solve's ``mode`` argument overrides this for all constraints.
+        """
+        names = self.agent_names if agents is None else tuple(str(a) for a in _as_iterable(agents))
+        if not names:
+            raise ModelError("add_shared: no agents to share the constraint with; declare the agents first "
+                             "or pass agents=[...]")
+        unknown = [a for a in names if a not in self.agent_names]
+        if unknown:
+            raise ModelError(f"add_shared: unknown agent(s) {unknown}; known agents: {list(self.agent_names)}")
+        for con in _constraint_list(constraints, "shared constraints"):
+            existing = self._shared_entry(con)
+            if existing is not None:
+                existing.agents = tuple(dict.fromkeys(existing.agents + names))
+                existing.variational = existing.variational or bool(variational)
+            else:
+                self.shared.append(SharedConstraint(con, names, bool(variational)))
+
+    def add_vi(self, function, variable) -> None:
+        """Add the complementarity pair ``function _|_ variable`` (``variable`` kept within its bounds).
+
+        ``function`` is a Pyomo expression, or a constraint whose ``body - bound`` is the function (GAMS ``vi``).
+        """
+        (var,) = _var_list(variable, "add_vi variable", single=True)
+        if isinstance(function, ConstraintData) and function.lower is None and function.upper is None:
+            raise ModelError(f"add_vi: constraint {function.name} has no bound")
+        self.vi_pairs.append(VIPair(function, var))
+
+    def add_implicit(self, variable, constraint) -> None:
+        """Declare ``variable`` as defined implicitly by the equality ``constraint`` (EMP ``implicit``)."""
+        (var,) = _var_list(variable, "add_implicit variable", single=True)
+        (con,) = _constraint_list(constraint, "add_implicit constraint", single=True)
+        if not con.equality:
+            raise ModelError(f"add_implicit: {con.name} must be an equality defining {var.name}")
+        self.implicit.append((var, con))
+
+    def add_dualvar(self, variable, constraint) -> None:
+        """Use ``variable`` as the multiplier of ``constraint`` (EMP ``dualvar``)."""
+        (var,) = _var_list(variable, "add_dualvar variable", single=True)
+        (con,) = _constraint_list(constraint, "add_dualvar constraint", single=True)
+        self.dualvars.append((var, con))
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def agent_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.agents)
+
+    def agent(self, name) -> Agent:
+        for a in self.agents:
+            if a.name == str(name):
+                return a
+        raise ModelError(f"no agent named '{name}'; agents are {list(self.agent_names)}")
+
+    def _shared_entry(self, con):
+        return next((s for s in self.shared if s.constraint is con), None)
+
+    def shared_of(self, agent_name) -> list[SharedConstraint]:
+        """The shared constraints in agent ``agent_name``'s problem, in declaration order."""
+        return [s for s in self.shared if agent_name in s.agents]
+
+    def treatment(self, mode=None) -> dict[int, bool]:
+        """Map ``id(constraint) -> variational?`` for every shared constraint under ``mode``."""
+        if mode is not None and mode not in MODES:
+            raise ModelError(f"unknown mode {mode!r}: use 'gne' (one multiplier per agent) or 've' "
+                             f"(one shared multiplier), or None for the per-constraint declaration")
+        return {id(s.constraint): (s.variational if mode is None else mode == "ve") for s in self.shared}
+
+    def rosen_weights(self, weights) -> dict[str, float]:
+        """Validate Rosen weights (one positive number per agent) and key them by agent name."""
+        if weights is None:
+            return {a: 1.0 for a in self.agent_names}
+        if isinstance(weights, dict):
+            missing = [a for a in self.agent_names if a not in {str(k) for k in weights}]
+            if missing:
+                raise ModelError(f"Rosen weights are missing for agent(s) {missing}")
+            values = {str(k): v for k, v in weights.items()}
+        else:
+            weights = list(weights)
+            if len(weights) != len(self.agents):
+                raise ModelError(f"Rosen weights: got {len(weights)} numbers for {len(self.agents)} agents "
+                                 f"{list(self.agent_names)}")
+            values = dict(zip(self.agent_names, weights, strict=True))
+        bad = {a: w for a, w in values.items() if not (float(w) > 0)}
+        if bad:
+            raise ModelError(f"Rosen weights must be positive; got {bad}")
+        return {a: float(w) for a, w in values.items()}
+
+    # ------------------------------------------------------------------ pipeline entry points
+    def mcp(self, mode=None, weights=None, lift="auto"):
+        """The mixed complementarity problem formed by every agent's KKT conditions (see :mod:`sharedeq.kkt`)."""
+        from sharedeq.kkt import build_mcp
+
+        return build_mcp(self, mode=mode, weights=weights, lift=lift)
+
+    def solve(self, mode=None, weights=None, backend="casadi", options=None, **kwargs):
+        """Solve for an equilibrium; see :func:`sharedeq.solve.solve` for the arguments."""
+        from sharedeq.solve import solve
+
+        return solve(self, mode=mode, weights=weights, backend=backend, options=options, **kwargs)
+
+
+# ---------------------------------------------------------------------- argument normalisation
+def _as_iterable(obj):
+    """``obj`` itself if it is a plain collection, else ``[obj]`` (a Pyomo component counts as one item)."""
+    if isinstance(obj, (str, bytes, Component, ComponentData)) or not isinstance(obj, Iterable):
+        return [obj]
+    return obj
+
+
+def _var_list(obj, what, single=False) -> list[VarData]:
+    """Flatten Var components, VarData and iterables of them into a list of VarData."""
+    out = []
+    for item in _as_iterable(obj):
+        if isinstance(item, VarData):
+            out.append(item)
+        elif isinstance(item, pyo.Var):
+            out.extend(item.values())
+        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+            out.extend(_var_list(item, what))
+        else:
+            raise ModelError(f"{what}: expected Pyomo variables, got {_describe(item)}")
+    if single and len(out) != 1:
+        raise ModelError(f"{what}: expected one variable, got {len(out)}")
+    return out
+
+
+def _constraint_list(obj, what, single=False) -> list[ConstraintData]:
+    """Flatten Constraint components, ConstraintData and iterables of them into a list of ConstraintData."""
+    out = []
+    for item in _as_iterable(obj):
+        if isinstance(item, ConstraintData):
+            out.append(item)
+        elif isinstance(item, pyo.Constraint):
+            out.extend(item.values())
+        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+            out.extend(_constraint_list(item, what))
+        else:
+            raise ModelError(f"{what}: expected Pyomo constraints, got {_describe(item)}")
+    if single and len(out) != 1:
+        raise ModelError(f"{what}: expected one constraint, got {len(out)}")
+    return out
+
+
+def _single_objective(objective, agent):
+    """Return (objective, sense) from whatever the user passed; reject none or several."""
+    if objective is None:
+        raise ModelError(f"agent '{agent}' has no objective: pass objective=...")
+    if isinstance(objective, pyo.Objective) and objective.is_indexed():
+        items = list(objective.values())
+        if len(items) != 1:
+            raise ModelError(f"agent '{agent}' has {len(items)} objectives ({', '.join(o.name for o in items)}); "
+                             f"an agent needs exactly one")
+        objective = items[0]
+    if isinstance(objective, (list, tuple)):
+        raise ModelError(f"agent '{agent}' has {len(objective)} objectives; an agent needs exactly one")
+    if isinstance(objective, pyo.Var) and objective.is_indexed():
+        raise ModelError(f"agent '{agent}': objective variable {objective.name} is indexed; pick one element")
+    if isinstance(objective, ObjectiveData):
+        return objective, "max" if objective.sense == pyo.maximize else "min"
+    if isinstance(objective, (VarData, ExpressionData)) or hasattr(objective, "is_expression_type"):
+        return objective, "min"
+    if isinstance(objective, (int, float)):
+        raise ModelError(f"agent '{agent}': the objective is the constant {objective}; it must depend on the "
+                         f"agent's variables")
+    raise ModelError(f"agent '{agent}': cannot use {_describe(objective)} as an objective")
+
+
+def _sense(sense, agent) -> str:
+    s = {"min": "min", "minimize": "min", pyo.minimize: "min", "max": "max", "maximize": "max",
+         pyo.maximize: "max"}.get(sense)
+    if s is None:
+        raise ModelError(f"agent '{agent}': sense must be 'min' or 'max', got {sense!r}")
+    return s
+
+
+def _describe(item) -> str:
+    name = getattr(item, "name", None)
+    return f"{type(item).__name__} {name}" if name else repr(item)

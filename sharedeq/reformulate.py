@@ -1,0 +1,132 @@
+"""MCP -> NLP: the complementarity system relaxed so that Ipopt can solve it.
+
+Each pair ``F_k(z) _|_ lb_k <= z_k <= ub_k`` becomes, with slacks ``s+ , s- >= 0``,
+
+    F_k(z) - s+_k + s-_k = 0,      (z_k - lb_k) s+_k <= eps,      (ub_k - z_k) s-_k <= eps,
+
+keeping only the slacks whose bound is finite (a free ``z_k`` gives ``F_k(z) = 0``; a fixed one gives no row).
+The objective ``sum (z - lb) s+ + (ub - z) s-`` pushes towards exact complementarity, and the relaxation
+parameter ``eps`` is tightened by :mod:`sharedeq.solve` (Scholtes' regularisation). For the *polish*, the
+active set is fixed: ``z_k`` at its bound where that is closer than ``s_k`` is to zero, otherwise ``s_k = 0``,
+which leaves a square system of equations that Ipopt solves to machine accuracy.
+
+Derivatives are assembled by blocks (see DESIGN.md): rows that depend on few variables (stationarity, the
+products) compress perfectly in forward mode, the few dense rows (aggregate definitions, shared constraints) in
+reverse mode; casadi's Jacobian of the whole arrow-shaped system would cost O(N^2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import casadi as ca
+import numpy as np
+
+from sharedeq.mcp import MCP
+
+
+@dataclass
+class RelaxedNLP:
+    """``min f(x)  s.t.  lbg(eps) <= g(x) <= ubg(eps),  lbx <= x <= ubx`` with ``x = [z; s+; s-]``."""
+
+    x: ca.SX
+    f: ca.SX
+    g: ca.SX
+    eps: ca.SX
+    jac_g: ca.Function
+    hess_lag: ca.Function
+    lbx: np.ndarray
+    ubx: np.ndarray
+    n_equations: int          # rows 0..n_equations-1 are equations (= 0), the rest products (<= eps)
+    n_z: int
+    plus: np.ndarray          # x-index of s+_k, or -1
+    minus: np.ndarray         # x-index of s-_k, or -1
+    row_of_pair: np.ndarray   # g-row of pair k's equation, or -1 for fixed z_k
+
+    def bounds_g(self, eps: float):
+        n_prod = int(self.g.shape[0]) - self.n_equations
+        lbg = np.r_[np.zeros(self.n_equations), np.full(n_prod, -np.inf)]
+        ubg = np.r_[np.zeros(self.n_equations), np.full(n_prod, eps)]
+        return lbg, ubg
+
+    def start(self, mcp: MCP, z) -> np.ndarray:
+        """A point ``[z; s+; s-]`` whose slacks match ``F(z)`` (positive part to s+, negative part to s-)."""
+        x = np.zeros(int(self.x.shape[0]))
+        x[: self.n_z] = z
+        F = mcp.evaluate(z)
+        has_plus, has_minus = self.plus >= 0, self.minus >= 0
+        x[self.plus[has_plus]] = np.maximum(F[has_plus], 0.0) + 1e-2
+        x[self.minus[has_minus]] = np.maximum(-F[has_minus], 0.0) + 1e-2
+        return x
+
+    def active_set_bounds(self, mcp: MCP, x):
+        """Bounds that fix the active set read off ``x``: a square system for the polish step."""
+        lbx, ubx = self.lbx.copy(), self.ubx.copy()
+        z = x[: self.n_z]
+        for slack_index, bound in ((self.plus, mcp.lb), (self.minus, mcp.ub)):
+            k = np.flatnonzero(slack_index >= 0)
+            s = x[slack_index[k]]
+            at_bound = np.abs(z[k] - bound[k]) <= s
+            lbx[k[at_bound]] = ubx[k[at_bound]] = bound[k[at_bound]]
+            free = slack_index[k[~at_bound]]
+            lbx[free] = ubx[free] = 0.0
+        return lbx, ubx
+
+
+def relax(mcp: MCP) -> RelaxedNLP:
+    """Build the relaxed NLP of ``mcp`` with block-assembled exact derivatives."""
+    n = mcp.size
+    lb, ub = mcp.lb, mcp.ub
+    fixed = lb == ub
+    has_plus = np.isfinite(lb) & ~fixed
+    has_minus = np.isfinite(ub) & ~fixed
+    n_plus, n_minus = int(has_plus.sum()), int(has_minus.sum())
+    s_plus = ca.SX.sym("s_plus", n_plus)
+    s_minus = ca.SX.sym("s_minus", n_minus)
+    plus = np.full(n, -1)
+    minus = np.full(n, -1)
+    plus[has_plus] = n + np.arange(n_plus)
+    minus[has_minus] = n + n_plus + np.arange(n_minus)
+    x = ca.vertcat(mcp.z, s_plus, s_minus)
+
+    idx_plus, idx_minus = np.flatnonzero(has_plus).tolist(), np.flatnonzero(has_minus).tolist()
+    residual = ca.SX(mcp.F)
+    if n_plus:
+        residual[idx_plus] = residual[idx_plus] - s_plus
+    if n_minus:
+        residual[idx_minus] = residual[idx_minus] + s_minus
+    dense = mcp.pairs["dense"].to_numpy()
+    local_rows = np.flatnonzero(~fixed & ~dense)
+    dense_rows = np.flatnonzero(~fixed & dense)
+    z = mcp.z
+    products = []
+    if n_plus:
+        products.append((z[idx_plus] - ca.DM(lb[has_plus])) * s_plus)
+    if n_minus:
+        products.append((ca.DM(ub[has_minus]) - z[idx_minus]) * s_minus)
+    products = ca.vertcat(*products) if products else ca.SX(0, 1)
+    g_local = ca.vertcat(residual[local_rows.tolist()], products)
+    g_dense = residual[dense_rows.tolist()]
+    # row order: local equations, dense equations, products
+    n_loc = len(local_rows)
+    g = ca.vertcat(g_local[:n_loc], g_dense, g_local[n_loc:])
+    f = ca.sum1(products) if products.shape[0] else ca.SX(0)
+
+    eps = ca.SX.sym("eps")
+    jac_local = ca.jacobian(g_local, x)
+    jac_dense = ca.jacobian(g_dense, x)
+    jac = ca.vertcat(jac_local[:n_loc, :], jac_dense, jac_local[n_loc:, :])
+    sigma = ca.SX.sym("lam_f")
+    lam_g = ca.SX.sym("lam_g", g.shape[0])
+    hess, _ = ca.hessian(sigma * f + ca.dot(lam_g, g), x)
+    jac_g = ca.Function("nlp_jac_g", [x, eps], [g, jac], ["x", "p"], ["g", "jac_g_x"])
+    hess_lag = ca.Function("nlp_hess_l", [x, eps, sigma, lam_g], [ca.triu(hess)],
+                           ["x", "p", "lam_f", "lam_g"], ["hess_gamma_x_x"])
+
+    row_of_pair = np.full(n, -1)
+    row_of_pair[local_rows] = np.arange(n_loc)
+    row_of_pair[dense_rows] = n_loc + np.arange(len(dense_rows))
+    lbx = np.r_[lb, np.zeros(n_plus + n_minus)]
+    ubx = np.r_[ub, np.full(n_plus + n_minus, np.inf)]
+    return RelaxedNLP(x, f, g, eps, jac_g, hess_lag, lbx, ubx, n_loc + len(dense_rows), n, plus, minus,
+                      row_of_pair)
