@@ -227,7 +227,7 @@ def _var_list(obj, what, single=False) -> list[VarData]:
             out.append(item)
         elif isinstance(item, pyo.Var):
             out.extend(item.values())
-        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+        elif _as_iterable(item) is item:
             out.extend(_var_list(item, what))
         else:
             raise ModelError(f"{what}: expected Pyomo variables, got {_describe(item)}")
@@ -244,7 +244,7 @@ def _constraint_list(obj, what, single=False) -> list[ConstraintData]:
             out.append(item)
         elif isinstance(item, pyo.Constraint):
             out.extend(item.values())
-        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+        elif _as_iterable(item) is item:
             out.extend(_constraint_list(item, what))
         else:
             raise ModelError(f"{what}: expected Pyomo constraints, got {_describe(item)}")

@@ -16,6 +16,7 @@ from functools import cached_property
 import casadi as ca
 import numpy as np
 import pandas as pd
+from pyomo.common.collections import ComponentMap
 
 from sharedeq.errors import ModelError
 
@@ -106,8 +107,9 @@ class Solution:
         return float(rows["multiplier"].iloc[0])
 
     @cached_property
-    def objective_variable_values(self) -> dict:
-        out = {}
+    def objective_variable_values(self) -> ComponentMap:
+        """GAMS-style objective variables (``obj(i)`` defined by ``objdef(i)``) and their values."""
+        out = ComponentMap()
         z = self.mcp.z
         for var, f in self.mcp.outputs["objective_vars"].values():
             out[var] = float(ca.Function("f", [z], [f])(self.z))
@@ -191,7 +193,7 @@ class Solution:
                                "{:.6g}".format):
             for title, table in sections:
                 if len(table):
-                    lines += [title, table.to_string(), ""]
+                    lines += [title, table.to_string(na_rep=""), ""]
         return "\n".join(lines).rstrip()
 
     def __str__(self) -> str:
