@@ -11,6 +11,7 @@ Declare agents on a Pyomo model, say which constraints they share and in which m
     print(solution.summary())
 """
 
+from sharedeq.emp import EmpError, EmpInfo, gams_name, parse_empinfo, problem_from_empinfo, resolve_empinfo, to_empinfo
 from sharedeq.errors import ModelError, SolverUnavailable
 from sharedeq.kkt import build_mcp
 from sharedeq.mcp import MCP
@@ -20,7 +21,9 @@ from sharedeq.solve import solve
 from sharedeq.verify import best_response_check, kkt_check
 
 __all__ = [
-    "Agent", "EquilibriumProblem", "MCP", "ModelError", "SharedConstraint", "Solution", "SolverUnavailable",
-    "VIPair", "best_response_check", "build_mcp", "kkt_check", "solve",
+    "Agent", "EmpError", "EmpInfo", "EquilibriumProblem", "MCP", "ModelError", "SharedConstraint", "Solution",
+    "SolverUnavailable",
+    "VIPair", "best_response_check", "build_mcp", "gams_name", "kkt_check",
+    "parse_empinfo", "problem_from_empinfo", "resolve_empinfo", "solve", "to_empinfo",
 ]
 __version__ = "0.1.0"

@@ -79,6 +79,7 @@ class _KKTBuilder:
         self.col_of_var: dict[int, int] = {}
         self.col_of_sym: dict[str, int] = {}
         self.total_grad: dict[int, dict[int, object]] = {}  # lifted column -> {primal column: d y / d z}
+        self.lifted_body: dict[int, object] = {}            # lifted column -> its definition h(z)
         self.temp_syms: dict[int, ca.SX] = {}
         self.context = ""
         self.usage = _named_usage(problem)
@@ -136,6 +137,7 @@ class _KKTBuilder:
         """A new MCP variable ``y`` with the pair ``y - body _|_ y free``; its total gradient is recorded."""
         k = self._new_column(_Column("definition", None, variable, equation, "==", -INF, INF))
         self.rows[k] = self.syms[k] - body
+        self.lifted_body[k] = body
         self.total_grad[k] = self._gradient(body, None)
         return self.syms[k]
 
@@ -377,17 +379,21 @@ class _KKTBuilder:
                    lifted=sorted(self.total_grad))
 
     def _initial_point(self, z, lb, ub):
-        """Pyomo's current values (0 where unset), projected on the bounds; aggregates evaluated from them."""
+        """Pyomo's current values (0 where unset), projected on the bounds; aggregates evaluated from them.
+
+        Aggregates may be defined through other aggregates, so their definitions are evaluated repeatedly until
+        the values settle (at most one pass per nesting level; the definitions are acyclic).
+        """
         z0 = np.array([0.0 if c.var is None or c.var.value is None else float(c.var.value) for c in self.cols])
         z0 = np.clip(z0, lb, ub)
-        lifted = sorted(k for k in self.total_grad if self.cols[k].var is None)
+        lifted = sorted(self.lifted_body)
         if lifted:
-            defs = [self.syms[k] - _as_sx(self.rows[k]) for k in lifted]
-            syms = [self.syms[k] for k in lifted]
-            expanded = list(defs)
-            ca.substitute_inplace(syms, expanded, [], False)
-            values = ca.Function("h", [z], [ca.vertcat(*expanded)])(z0)
-            z0[lifted] = np.asarray(values).ravel()
+            h = ca.Function("h", [z], [ca.vertcat(*(_as_sx(self.lifted_body[k]) for k in lifted))])
+            for _ in range(len(lifted) + 1):
+                values = np.asarray(h(z0)).ravel()
+                if np.array_equal(values, z0[lifted]):
+                    break
+                z0[lifted] = values
         return z0
 
 

@@ -128,7 +128,7 @@ def best_response_check(problem, solution, agents=None, starts=3, seed=0, option
 
 def _best_response(problem, solution, agent, starts, rng, options):
     own = [v for v in agent.variables if not v.fixed]
-    if isinstance(agent.objective, VarData) and agent.objective not in own:
+    if isinstance(agent.objective, VarData) and not any(v is agent.objective for v in own):
         own.append(agent.objective)
     own += [var for var, _ in problem.implicit if not var.fixed]
     syms = {id(v): ca.SX.sym(f"x{k}") for k, v in enumerate(own)}

@@ -1,0 +1,727 @@
+"""GAMS EMP ``empinfo`` annotations for Pyomo models: parse, resolve, build a problem, write them back.
+
+An empinfo text says who owns what, in the model's own names (GAMS EMP manual, "EMP Syntax for Equilibrium
+Problems" and "Equilibrium Problems with Shared Constraints")::
+
+    equilibrium
+    VIsol cons
+    min obj('1') x('1') objdef('1') cons
+    min obj('2') x('2') objdef('2') cons
+
+Grammar (a keyword starts a new statement, so a statement may span lines; commas separate like blanks)::
+
+    empinfo   = { statement } ;
+    statement = "equilibrium"
+              | [ label ":" ] ( "min" | "max" ) objective variable { variable } { equation }
+              | "vi" function variable { function variable }
+              | "visol" equation { equation }
+              | "dualvar" variable equation { variable equation }
+              | "implicit" variable equation { variable equation } ;
+    name      = ident { "." ident } [ "(" index { "," index } ")" | "[" index { "," index } "]" ] ;
+    index     = "'" chars "'" | '"' chars '"' | unquoted ;
+    label     = ident | "'" chars "'" | '"' chars '"' ;
+    comment   = a line whose first non-blank character is "*" ;
+
+Keywords are case-insensitive (``VIsol``, ``visol``). Whether a name is a variable, an equation, an
+objective or an expression is decided by the model, as in GAMS: after ``min``/``max`` come the objective, then
+the agent's variables, then its equations. A name without indices stands for every element of an indexed
+component; indices are matched against the component's index values by their text (``x(1)``, ``x('1')`` and
+``x[1]`` all find the key ``1``). An equation listed by several agents is shared among them; ``VIsol`` gives it
+one multiplier. The optional ``label:`` before ``min``/``max`` (ReSHOP syntax) names the agent; without it an
+agent is named by its objective's index (``obj(2)`` -> ``"2"``) when all objectives are elements of one
+component, else by the objective's name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap, ComponentSet
+from pyomo.core.base.indexed_component_slice import IndexedComponent_slice
+
+from sharedeq.errors import ModelError
+from sharedeq.problem import EquilibriumProblem
+
+KEYWORDS = ("equilibrium", "min", "max", "vi", "visol", "dualvar", "implicit")
+_UNSUPPORTED = ("bilevel", "dualequ", "qvi", "modeltype", "adjustequ", "disjunction")
+_AGENT_KEYWORDS = ("min", "max")
+
+# keyword -> (fewest names, names come in pairs, what the keyword needs)
+_NEEDS = {
+    "min": (2, False, "an objective followed by the agent's variables and equations"),
+    "max": (2, False, "an objective followed by the agent's variables and equations"),
+    "vi": (2, False, "function-variable pairs, e.g. 'vi F x'"),
+    "visol": (1, False, "the names of shared equations"),
+    "dualvar": (2, True, "pairs of a variable and an equation, e.g. 'dualvar u g'"),
+    "implicit": (2, True, "pairs of a variable and its defining equation, e.g. 'implicit y defy'"),
+}
+
+_KINDS = {
+    pyo.Var: "variable", pyo.Constraint: "equation", pyo.Objective: "objective", pyo.Expression: "expression",
+}
+
+_IDENT = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+_QUOTED = r"'[^']*'|\"[^\"]*\""
+_LEXEME = re.compile(
+    rf"(?P<space>[\s,]+)|(?P<label>{_IDENT}|{_QUOTED})\s*:|(?P<name>{_IDENT})(?P<open>\s*[(\[])?|(?P<other>.)"
+)
+_INDEX_BODY = re.compile(r"(?:'[^']*'|\"[^\"]*\"|[^'\"()\[\]])*")
+_BARE_INDEX = r"[^,'\"\s()\[\]]+"
+_INDEX = re.compile(rf"\s*(?:'([^']*)'|\"([^\"]*)\"|({_BARE_INDEX}))\s*")
+_CLOSE = {"(": ")", "[": "]"}
+_BAD_CHARACTER = {
+    "*": "the wildcard '*' (all remaining variables or equations) is not supported: list the names",
+    "-": "'-' before an equation (a GAMS flipped equation) is not supported",
+}
+
+
+class EmpError(ModelError):
+    """An empinfo text that cannot be parsed or does not fit the model; the message says line and column."""
+
+    def __init__(self, message, line=None, col=None, source=None):
+        self.line, self.col = line, col
+        if line is not None:
+            message = f"empinfo line {line}, col {col}: {message}"
+            if source is not None:
+                message += f"\n    {source}\n    {' ' * (col - 1)}^"
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------------------------------------- parsing
+@dataclass(frozen=True)
+class Token:
+    """A keyword (``value`` lower-cased) or an agent label (``value`` unquoted), where it was written."""
+
+    kind: str
+    value: str
+    text: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Name:
+    """A model name as written: ``base`` component name, ``indices`` as text (None: no index list given)."""
+
+    text: str
+    base: str
+    indices: tuple[str, ...] | None
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One keyword with its names; ``word`` is the keyword as written, ``label`` the agent label if any."""
+
+    keyword: str
+    word: str
+    args: tuple[Name, ...]
+    line: int
+    col: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class EmpAnnotation:
+    """A parsed empinfo text: its statements in order, and the text (for error messages)."""
+
+    statements: tuple[Statement, ...]
+    text: str
+
+
+def _fail(lines, node, message):
+    raise EmpError(message, node.line, node.col, lines[node.line - 1])
+
+
+def tokenize(text: str) -> list[Token | Name]:
+    """Split empinfo text into keywords, labels and names, skipping blank and ``*`` comment lines."""
+    lines = text.splitlines()
+    tokens = []
+    for number, line in enumerate(lines, 1):
+        if not line.lstrip().startswith("*"):
+            tokens.extend(_line_tokens(line, number))
+    return tokens
+
+
+def _line_tokens(line, number):
+    pos = 0
+    while pos < len(line):
+        m = _LEXEME.match(line, pos)
+        col = pos + 1
+        pos = m.end()
+        if m.group("label") is not None:
+            label = m.group("label")
+            yield Token("label", label[1:-1] if label[0] in "'\"" else label, label, number, col)
+        elif m.group("name") is not None:
+            token, pos = _name_token(line, number, col, m)
+            yield token
+        elif m.group("other") is not None:
+            char = m.group("other")
+            raise EmpError(_bad_character(char), number, col, line)
+
+
+def _bad_character(char) -> str:
+    if char.isdigit():
+        return "a name must start with a letter (GAMS zero functions '0 x' in vi are not supported)"
+    return _BAD_CHARACTER.get(char, f"unexpected character {char!r}")
+
+
+def _name_token(line, number, col, m):
+    """A keyword token, or a Name with its index list parsed; returns (token, position after it)."""
+    base = m.group("name")
+    if m.group("open") is None:
+        word = base.lower()
+        if word in KEYWORDS:
+            return Token("keyword", word, base, number, col), m.end()
+        if word in _UNSUPPORTED:
+            raise EmpError(f"the GAMS EMP keyword '{base}' is not supported by sharedeq", number, col, line)
+        return Name(base, base, None, number, col), m.end()
+    opening = m.group("open").strip()
+    close = _INDEX_BODY.match(line, m.end()).end()
+    if close >= len(line) or line[close] != _CLOSE[opening]:
+        raise EmpError(f"'{opening}' after '{base}' is not closed by '{_CLOSE[opening]}' on this line",
+                       number, col, line)
+    indices = _split_indices(line[m.end():close], number, col, line)
+    return Name(line[col - 1:close + 1], base, indices, number, col), close + 1
+
+
+def _split_indices(body, number, col, line):
+    indices, pos = [], 0
+    while True:
+        m = _INDEX.match(body, pos)
+        if m is None:
+            raise EmpError("malformed index list: expected labels separated by commas", number, col, line)
+        indices.append(next(g for g in m.groups() if g is not None))
+        pos = m.end()
+        if pos == len(body):
+            return tuple(indices)
+        if body[pos] != ",":
+            raise EmpError("malformed index list: expected ',' between labels", number, col, line)
+        pos += 1
+
+
+def parse_empinfo(text: str) -> EmpAnnotation:
+    """Parse empinfo text into statements; checks syntax only (:func:`resolve_empinfo` resolves names)."""
+    lines = text.splitlines()
+    groups, label = [], None
+    for token in tokenize(text):
+        if label is not None and not (isinstance(token, Token) and token.value in _AGENT_KEYWORDS):
+            _fail(lines, label, f"the label '{label.text}:' must be followed by min or max")
+        if isinstance(token, Name):
+            if not groups:
+                _fail(lines, token, f"'{token.text}' comes before any keyword; a statement starts with "
+                                    f"one of {', '.join(KEYWORDS)}")
+            groups[-1][2].append(token)
+        elif token.kind == "label":
+            label = token
+        else:
+            groups.append((token, label, []))
+            label = None
+    if label is not None:
+        _fail(lines, label, f"the label '{label.text}:' must be followed by min or max")
+    statements = tuple(_statement(lines, *group) for group in groups)
+    for st in statements[1:]:
+        if st.keyword == "equilibrium":
+            _fail(lines, st, "'equilibrium' must be the first statement, and appear once")
+    return EmpAnnotation(statements, text)
+
+
+def _statement(lines, keyword, label, args):
+    need = _NEEDS.get(keyword.value)
+    if need is None and args:
+        _fail(lines, args[0], f"'{keyword.text}' takes no names; '{args[0].text}' must follow a keyword")
+    if need is not None and (len(args) < need[0] or (need[1] and len(args) % 2)):
+        _fail(lines, keyword, f"'{keyword.text}' needs {need[2]}")
+    return Statement(keyword.value, keyword.text, tuple(args), keyword.line, keyword.col,
+                     None if label is None else label.value)
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+@dataclass
+class Ref:
+    """A resolved name: its kind (variable, equation, objective, expression), component and elements."""
+
+    name: Name
+    kind: str
+    component: object
+    items: list
+    whole: bool
+
+
+@dataclass
+class AgentSpec:
+    """An agent as the empinfo declares it; ``constraints`` are its own (not shared) equations."""
+
+    name: str
+    sense: str
+    objective: object
+    variables: list
+    constraints: list
+    statement: Statement
+
+
+@dataclass
+class SharedSpec:
+    """An equation listed by several agents; ``variational`` if named in ``VIsol``."""
+
+    constraint: object
+    agents: tuple[str, ...]
+    variational: bool
+
+
+@dataclass
+class EmpSpec:
+    """An empinfo resolved against a model: everything :class:`EquilibriumProblem` needs, as Pyomo objects."""
+
+    model: object
+    agents: list[AgentSpec]
+    shared: list[SharedSpec]
+    vi_pairs: list[tuple]
+    implicit: list[tuple]
+    dualvars: list[tuple]
+
+
+def resolve_empinfo(model, annotation) -> EmpSpec:
+    """Resolve empinfo text (or a parsed :class:`EmpAnnotation`) against the Pyomo ``model``."""
+    if isinstance(annotation, str):
+        annotation = parse_empinfo(annotation)
+    return _Resolver(model, annotation).spec()
+
+
+class _Resolver:
+    """Turns names into Pyomo objects and statements into agents, pairs and shared equations."""
+
+    def __init__(self, model, annotation):
+        self.model = model
+        self.statements = annotation.statements
+        self.lines = annotation.text.splitlines()
+        self.claims = ComponentMap()
+        self.tables = ComponentMap()
+        self.components = None
+
+    def fail(self, node, message):
+        _fail(self.lines, node, message)
+
+    def of(self, *keywords):
+        return [st for st in self.statements if st.keyword in keywords]
+
+    def spec(self) -> EmpSpec:
+        implicit = self.pairs(self.of("implicit"))
+        skip_vars = ComponentSet(v for v, _ in implicit)
+        skip_cons = ComponentSet(c for _, c in implicit)
+        agents = [self.agent(st, skip_vars, skip_cons) for st in self.of(*_AGENT_KEYWORDS)]
+        vi_pairs = self.vi_pairs()
+        dualvars = self.pairs(self.of("dualvar"))
+        if not agents and not vi_pairs:
+            raise EmpError("the empinfo declares no agent ('min' or 'max') and no 'vi' pair")
+        self.name_agents(agents)
+        return EmpSpec(self.model, agents, self.share(agents), vi_pairs, implicit, dualvars)
+
+    # -------------------------------------------------------------------------------- names
+    def ref(self, name: Name) -> Ref:
+        component = self.component(name)
+        kind = _KINDS.get(component.ctype)
+        if kind is None:
+            self.fail(name, f"'{name.base}' is a {component.ctype.__name__}, not a variable, equation, "
+                            f"objective or expression")
+        return Ref(name, kind, component, self.items(component, name),
+                   name.indices is None and component.is_indexed())
+
+    def component(self, name: Name):
+        found = self.model.find_component(name.base)
+        if found is not None:
+            return found
+        if self.components is None:
+            self.components = list(self.model.component_objects(descend_into=True))
+        folded = [c for c in self.components if c.name.lower() == name.base.lower()]
+        if len(folded) == 1:
+            return folded[0]
+        close = difflib.get_close_matches(name.base, [c.name for c in self.components], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        self.fail(name, f"unknown name '{name.base}': the model has no such component{hint}")
+
+    def items(self, component, name: Name) -> list:
+        if name.indices is None:
+            return list(component.values())
+        if not component.is_indexed():
+            self.fail(name, f"'{name.base}' is not indexed, so '{name.text}' cannot have indices")
+        dim = component.dim()
+        if dim is not None and dim != len(name.indices):
+            self.fail(name, f"'{name.base}' takes {dim} ind{'ex' if dim == 1 else 'ices'}; "
+                            f"'{name.text}' gives {len(name.indices)}")
+        return [component[self.key(component, name)]]
+
+    def key(self, component, name: Name):
+        if component not in self.tables:
+            self.tables[component] = _key_tables(component)
+        exact, folded = self.tables[component]
+        hits = exact.get(name.indices) or folded.get(tuple(s.lower() for s in name.indices), [])
+        if len(hits) > 1:
+            self.fail(name, f"'{name.text}' is ambiguous: it matches the keys {', '.join(map(repr, hits))}")
+        if not hits:
+            sample = ", ".join(_index_text(k) for k in list(component.keys())[:3])
+            self.fail(name, f"'{name.text}': ({','.join(name.indices)}) is not an index of '{name.base}' (its "
+                            f"indices are e.g. {sample or 'none'})")
+        return hits[0]
+
+    def expect(self, ref: Ref, kinds, context):
+        if ref.kind not in kinds:
+            self.fail(ref.name, f"{context}: expected {' or '.join(_article(k) for k in kinds)} here, "
+                                f"but '{ref.name.text}' is {_article(ref.kind)}")
+
+    def claim(self, item, owner, name: Name):
+        if item in self.claims:
+            other, where = self.claims[item]
+            self.fail(name, f"'{gams_name(item)}' is already claimed by {other} (line {where.line}, col "
+                            f"{where.col}); each variable has one owner")
+        self.claims[item] = (owner, name)
+
+    # -------------------------------------------------------------------------------- statements
+    def agent(self, st: Statement, skip_vars, skip_cons) -> AgentSpec:
+        refs = [self.ref(n) for n in st.args]
+        owner = f"the agent '{st.word} {st.args[0].text}'"
+        objective = self.objective(refs[0], st)
+        self.claim(objective, owner, refs[0].name)
+        variables, equations, seen_equation = [], ComponentSet(), False
+        for ref in refs[1:]:
+            self.expect(ref, ("variable", "equation"), owner)
+            if ref.kind == "equation":
+                seen_equation = True
+                equations.update(c for c in ref.items if c not in skip_cons)
+                continue
+            if seen_equation:
+                self.fail(ref.name, f"variable '{ref.name.text}' comes after the equations of {owner}; list "
+                                    f"the agent's variables first, then its equations")
+            for var in ref.items:
+                if var not in skip_vars:
+                    self.claim(var, owner, ref.name)
+                    variables.append(var)
+        if not variables:
+            self.fail(st, f"{owner} controls no variables: list them after the objective")
+        return AgentSpec(st.label, st.keyword, objective, variables, list(equations), st)
+
+    def objective(self, ref: Ref, st: Statement):
+        self.expect(ref, ("variable", "objective", "expression"), f"the objective of '{st.word}'")
+        if len(ref.items) != 1:
+            example = gams_name(ref.items[0]) if ref.items else f"{ref.name.base}(...)"
+            self.fail(ref.name, f"the objective of '{st.word}' must be one element, '{ref.name.text}' has "
+                                f"{len(ref.items)}; give its index, e.g. '{example}'")
+        return ref.items[0]
+
+    def vi_pairs(self) -> list[tuple]:
+        pairs = []
+        for st in self.of("vi"):
+            refs = [self.ref(n) for n in st.args]
+            for k in range(0, len(refs), 2):
+                function = refs[k]
+                if function.kind == "variable":
+                    self.fail(function.name, f"vi: variable '{function.name.text}' has no function before it "
+                                             f"(a GAMS zero function); only 'vi F x' pairs are supported")
+                self.expect(function, ("equation", "expression"), "vi")
+                if k + 1 == len(refs) or refs[k + 1].kind != "variable":
+                    self.fail(function.name, f"vi: '{function.name.text}' is not followed by its variable; "
+                                             f"VI constraints (GAMS 'vi F x g') are not supported")
+                for f, var in self.pair(function, refs[k + 1]):
+                    self.claim(var, f"'{st.word}'", refs[k + 1].name)
+                    pairs.append((f, var))
+        return pairs
+
+    def pairs(self, statements) -> list[tuple]:
+        """(variable, equation) pairs of ``dualvar`` or ``implicit`` statements; claims the variables."""
+        pairs = []
+        for st in statements:
+            refs = [self.ref(n) for n in st.args]
+            for var, con in zip(refs[::2], refs[1::2], strict=True):
+                self.expect(var, ("variable",), st.word)
+                self.expect(con, ("equation",), st.word)
+                for v, c in self.pair(var, con):
+                    self.claim(v, f"'{st.word}'", var.name)
+                    pairs.append((v, c))
+        return pairs
+
+    def pair(self, left: Ref, right: Ref) -> list[tuple]:
+        """Pair two names element by element: whole components by index, or one element each."""
+        if left.whole and right.whole and set(left.component.keys()) == set(right.component.keys()):
+            return [(left.component[k], right.component[k]) for k in left.component.keys()]
+        if len(left.items) == 1 == len(right.items):
+            return [(left.items[0], right.items[0])]
+        self.fail(right.name, f"cannot pair '{left.name.text}' ({len(left.items)} elements) with "
+                              f"'{right.name.text}' ({len(right.items)} elements): give one element each, or "
+                              f"two whole components over the same indices")
+
+    def name_agents(self, agents):
+        defaults = _default_names([a.objective for a in agents])
+        seen = {}
+        for agent, default in zip(agents, defaults, strict=True):
+            agent.name = agent.name if agent.name is not None else default
+            if agent.name in seen:
+                self.fail(agent.statement, f"the agent name '{agent.name}' is used twice (also on line "
+                                           f"{seen[agent.name].line}); label the agents 'name: min ...'")
+            seen[agent.name] = agent.statement
+
+    def share(self, agents) -> list[SharedSpec]:
+        """Split equations listed by several agents off the agents' own lists; apply ``VIsol``."""
+        owners = ComponentMap()
+        for agent in agents:
+            for con in agent.constraints:
+                owners.setdefault(con, []).append(agent.name)
+        visol = ComponentMap()
+        for st in self.of("visol"):
+            for ref in map(self.ref, st.args):
+                self.expect(ref, ("equation",), st.word)
+                for con in ref.items:
+                    if len(owners.get(con, ())) < 2:
+                        self.fail(ref.name, f"{st.word}: '{gams_name(con)}' is not a shared equation: it is "
+                                            f"listed by {len(owners.get(con, ()))} agent(s), a shared one by "
+                                            f"several")
+                    visol[con] = ref.name
+        for agent in agents:
+            agent.constraints = [c for c in agent.constraints if len(owners[c]) == 1]
+        return [SharedSpec(c, tuple(names), c in visol) for c, names in owners.items() if len(names) > 1]
+
+
+def _key_tables(component):
+    """Index text -> keys, exact and lower-cased: ``("1",)`` finds the key ``1`` and the key ``"1"``."""
+    exact, folded = {}, {}
+    for key in component.keys():
+        text = tuple(str(k) for k in _flat(key))
+        exact.setdefault(text, []).append(key)
+        folded.setdefault(tuple(s.lower() for s in text), []).append(key)
+    return exact, folded
+
+
+def _flat(key) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _article(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _index_text(key) -> str:
+    return ",".join(str(k) for k in _flat(key))
+
+
+def _default_names(objectives) -> list[str]:
+    """Agent names from objectives: their indices if all are elements of one indexed component, else names."""
+    parents = ComponentSet(_component(o) for o in objectives)
+    if len(parents) == 1 and next(iter(parents)).is_indexed():
+        return [_index_text(o.index()) for o in objectives]
+    return [gams_name(o) for o in objectives]
+
+
+# ---------------------------------------------------------------------------------------------- building
+def problem_from_empinfo(model, text, name=None) -> EquilibriumProblem:
+    """Build an :class:`EquilibriumProblem` on ``model`` from GAMS empinfo ``text``.
+
+    Each ``min``/``max`` statement becomes an agent (a variable objective is passed as is: GAMS ``obj(i)``
+    defined by ``objdef(i)``); equations listed by several agents are shared among them, variationally if named
+    in ``VIsol``; ``vi``, ``dualvar`` and ``implicit`` pairs become :meth:`~EquilibriumProblem.add_vi`,
+    :meth:`~EquilibriumProblem.add_dualvar` and :meth:`~EquilibriumProblem.add_implicit`. An ``implicit``
+    variable (and its defining equation) listed by agents is left out of their lists: it belongs to no agent.
+    """
+    spec = resolve_empinfo(model, text)
+    problem = EquilibriumProblem(model) if name is None else EquilibriumProblem(model, name=name)
+    for agent in spec.agents:
+        problem.add_agent(agent.name, agent.objective, agent.variables, agent.constraints, sense=agent.sense)
+    for shared in spec.shared:
+        problem.add_shared([shared.constraint], agents=list(shared.agents), variational=shared.variational)
+    for function, variable in spec.vi_pairs:
+        problem.add_vi(function, variable)
+    for variable, constraint in spec.implicit:
+        problem.add_implicit(variable, constraint)
+    for variable, constraint in spec.dualvars:
+        problem.add_dualvar(variable, constraint)
+    return problem
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def gams_name(obj) -> str:
+    """The GAMS-style name of a Pyomo component or element: ``x``, ``x(1)``, ``x('a',2)``, ``b.y(3)``."""
+    component = _component(obj)
+    if not re.fullmatch(_IDENT, component.name):
+        raise EmpError(f"the component name '{component.name}' cannot be written in empinfo (only "
+                       f"identifiers and dotted sub-block names)")
+    if obj is component:
+        return component.name
+    return f"{component.name}({','.join(_gams_index(k) for k in _flat(obj.index()))})"
+
+
+def _component(obj):
+    """The component ``obj`` belongs to; an EmpError for an unnamed expression."""
+    if not hasattr(obj, "parent_component"):
+        raise EmpError(f"{obj} is not a named Pyomo component, so empinfo cannot name it; make it an "
+                       f"Objective, Expression or Constraint component")
+    return obj.parent_component()
+
+
+def _gams_index(key) -> str:
+    text = str(key)
+    if not isinstance(key, str) and re.fullmatch(_BARE_INDEX, text):
+        return text
+    return _quote(text)
+
+
+def _quote(text: str) -> str:
+    quote = "'" if "'" not in text else '"'
+    if quote in text:
+        raise EmpError(f"the label {text!r} holds both quote characters and cannot be written in empinfo")
+    return f"{quote}{text}{quote}"
+
+
+def _compress(items) -> list[str]:
+    """Names of ``items``; a whole indexed component is one name where its elements are in order."""
+    words, k = [], 0
+    while k < len(items):
+        component = items[k].parent_component()
+        run = list(component.values()) if component.is_indexed() else []
+        if run and len(run) <= len(items) - k and all(a is b for a, b in zip(run, items[k:], strict=False)):
+            words.append(gams_name(component))
+            k += len(run)
+        else:
+            words.append(gams_name(items[k]))
+            k += 1
+    return words
+
+
+def _pair_words(pairs) -> list[str]:
+    """Names of (left, right) pairs, writing two whole components when they pair element by element."""
+    words, k = [], 0
+    while k < len(pairs):
+        left, right = (_component(p) for p in pairs[k])
+        if _whole_pair(left, right, pairs[k:]):
+            words += [gams_name(left), gams_name(right)]
+            k += len(left)
+        else:
+            words += [gams_name(p) for p in pairs[k]]
+            k += 1
+    return words
+
+
+def _whole_pair(left, right, pairs) -> bool:
+    if not (left.is_indexed() and right.is_indexed() and len(left) <= len(pairs)):
+        return False
+    if set(left.keys()) != set(right.keys()):
+        return False
+    return all(a is left[key] and b is right[key] for (a, b), key in zip(pairs, left.keys(), strict=False))
+
+
+def to_empinfo(problem) -> str:
+    """Write ``problem`` as GAMS empinfo text; :func:`problem_from_empinfo` reads it back as the same problem.
+
+    Objectives, vi functions and pair members must be named Pyomo objects (a variable, an Objective, a named
+    Expression, a Constraint). Agents are labelled (``name: min ...``) when their names differ from the names
+    the empinfo would give them.
+    """
+    agents = problem.agents
+    labelled = _default_names([a.objective for a in agents]) != [a.name for a in agents]
+    lines = ["equilibrium"]
+    if problem.implicit:
+        lines.append(" ".join(["implicit", *_pair_words(problem.implicit)]))
+    variational = [s.constraint for s in problem.shared if s.variational]
+    if variational:
+        lines.append(" ".join(["VIsol", *_compress(variational)]))
+    for agent in agents:
+        own = ComponentSet(agent.constraints)
+        equations = list(agent.constraints) + [
+            s.constraint for s in problem.shared if agent.name in s.agents and s.constraint not in own
+        ]
+        words = [agent.sense, gams_name(agent.objective), *_compress(agent.variables), *_compress(equations)]
+        lines.append((f"{_label(agent.name)}: " if labelled else "") + " ".join(words))
+    if problem.vi_pairs:
+        lines.append(" ".join(["vi", *_pair_words([(p.function, p.variable) for p in problem.vi_pairs])]))
+    if problem.dualvars:
+        lines.append(" ".join(["dualvar", *_pair_words(problem.dualvars)]))
+    return "\n".join(lines) + "\n"
+
+
+def _label(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_]\w*", name) else _quote(name)
+
+
+# ---------------------------------------------------------------------------------------------- builder
+class EmpInfo:
+    """Write empinfo annotations from Python the way a GAMS ``put`` loop writes ``emp.info``.
+
+    The river basin model of the GAMS EMP manual, side by side::
+
+        GAMS                                          Python (sq = sharedeq)
+        File empinfo / '%emp.info%' /;                emp = sq.EmpInfo(m)
+        put empinfo 'equilibrium' /;                  emp.equilibrium()
+        put 'VIsol cons' /;                           emp.visol(m.cons)
+        loop(i,                                       for i in m.i:
+          put 'min', obj(i), x(i), objdef(i),             emp.min(m.obj[i], m.x[i], m.objdef[i], m.cons)
+              'cons' /;
+        );
+        putclose empinfo;                             p = emp.problem("river basin")
+        solve m_shared using emp;                     sol = p.solve()
+
+    Arguments are Pyomo components or elements (written by :func:`gams_name`), strings (written as is), or
+    lists or slices (``m.x[i, :]``) of these. ``str(emp)`` is the empinfo text; :meth:`problem` builds the
+    problem from it.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.lines: list[str] = []
+
+    def equilibrium(self) -> EmpInfo:
+        return self._put("equilibrium")
+
+    def visol(self, *equations) -> EmpInfo:
+        return self._put("VIsol", *equations)
+
+    def min(self, objective, *names, name=None) -> EmpInfo:
+        """An agent minimising ``objective`` over the variables, subject to the equations, in ``names``."""
+        return self._put("min", objective, *names, label=name)
+
+    def max(self, objective, *names, name=None) -> EmpInfo:
+        """An agent maximising ``objective``; see :meth:`min`."""
+        return self._put("max", objective, *names, label=name)
+
+    def vi(self, *pairs) -> EmpInfo:
+        """Function-variable pairs: ``emp.vi(m.F, m.p)`` is ``vi F p``."""
+        return self._put("vi", *pairs)
+
+    def dualvar(self, *pairs) -> EmpInfo:
+        """Variable-equation pairs: the variable is the multiplier of the equation."""
+        return self._put("dualvar", *pairs)
+
+    def implicit(self, *pairs) -> EmpInfo:
+        """Variable-equation pairs: the variable is defined by the equation and belongs to no agent."""
+        return self._put("implicit", *pairs)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def problem(self, name=None) -> EquilibriumProblem:
+        """The :class:`EquilibriumProblem` these annotations declare."""
+        return problem_from_empinfo(self.model, self.text, name)
+
+    def _put(self, keyword, *items, label=None) -> EmpInfo:
+        words = [keyword, *(self._word(item) for item in _flatten(items))]
+        self.lines.append((f"{_label(str(label))}: " if label is not None else "") + " ".join(words))
+        return self
+
+    def _word(self, item) -> str:
+        if isinstance(item, str):
+            return item
+        if hasattr(item, "model") and item.model() is not self.model:
+            raise EmpError(f"{getattr(item, 'name', item)} belongs to another model than this EmpInfo's")
+        return gams_name(item)
+
+
+def _flatten(items):
+    for item in items:
+        if isinstance(item, (list, tuple, IndexedComponent_slice)):
+            yield from _flatten(item)
+        else:
+            yield item
