@@ -1,0 +1,84 @@
+"""``python -m benchmarks FAMILY [FAMILY ...] --sizes 1000,10000 --mode ve|gne [--baselines] [--json FILE]``.
+
+Each size runs in a fresh subprocess (peak memory per run); sizes up to ``--repeat-max-size`` are repeated
+``--repeat`` times and the median is reported. One table per family and mode, then the KKT and total time
+growth between consecutive sizes, then (with ``--baselines``) the naive dense formulation and pyomo.mpec's
+``mpec_nlp`` on the same instances, with ratios baseline time / sharedeq time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from benchmarks.generators import FAMILIES
+from benchmarks.runner import RunSpec, format_report, run_spec
+
+
+def _ints(text: str) -> list[int]:
+    return [int(float(s)) for s in text.split(",") if s.strip()]
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("families", nargs="+", help=f"benchmark families: {', '.join(FAMILIES)} or 'all'")
+    parser.add_argument("--sizes", type=_ints, default=[1000, 2000], help="comma-separated N (agents)")
+    parser.add_argument("--mode", default="ve", help="ve, gne, or both comma-separated")
+    parser.add_argument("--m", type=int, default=10, help="shared constraints (river, cournot) or goods")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="repeats of small sizes (median reported)")
+    parser.add_argument("--repeat-max-size", type=int, default=2000, help="largest size that is repeated")
+    parser.add_argument("--baselines", action="store_true", help="also run the naive and mpec_nlp routes")
+    parser.add_argument("--naive-max", type=int, default=1000,
+                        help="largest size for the naive dense baseline (it is O(N^2) in time and memory)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is killed")
+    parser.add_argument("--json", help="write every run (and the medians) to this JSON file")
+    args = parser.parse_args(argv)
+    if args.families == ["all"]:
+        args.families = list(FAMILIES)
+    unknown = [f for f in args.families if f not in FAMILIES]
+    if unknown:
+        parser.error(f"unknown families {unknown}; choose from {list(FAMILIES)}")
+    args.modes = [m.strip() for m in args.mode.split(",")]
+    if any(m not in ("ve", "gne") for m in args.modes):
+        parser.error("--mode must be ve, gne or ve,gne")
+    return args
+
+
+def _specs(family: str, mode: str, args) -> list[tuple[RunSpec, int]]:
+    """(spec, repeat) for every run of one family and mode, sharedeq first at each size."""
+    out = []
+    for size in args.sizes:
+        repeat = args.repeat if size <= args.repeat_max_size else 1
+        base = RunSpec(family, size, mode, args.m, args.seed)
+        out.append((base, repeat))
+        if args.baselines:
+            if size <= args.naive_max:
+                out.append((RunSpec(family, size, mode, args.m, args.seed, "naive"), repeat))
+            out.append((RunSpec(family, size, mode, args.m, args.seed, "mpec_nlp"), 1))
+    return out
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    everything = []
+    for family in args.families:
+        for mode in args.modes:
+            results = []
+            for spec, repeat in _specs(family, mode, args):
+                results.append(run_spec(spec, repeat, args.timeout, log=lambda s: print(s, file=sys.stderr)))
+            if args.baselines:
+                results += [{**r.__dict__, "status": f"skipped (size > --naive-max {args.naive_max})"}
+                            for r in (RunSpec(family, s, mode, args.m, args.seed, "naive")
+                                      for s in args.sizes if s > args.naive_max)]
+            print(format_report(family, mode, results), end="\n\n", flush=True)
+            everything += results
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(everything, fh, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
