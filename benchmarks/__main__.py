@@ -30,6 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="repeats of small sizes (median reported)")
     parser.add_argument("--repeat-max-size", type=int, default=2000, help="largest size that is repeated")
     parser.add_argument("--baselines", action="store_true", help="also run the naive and mpec_nlp routes")
+    parser.add_argument("--baseline-repeat", type=int, default=1, help="repeats of the naive baseline")
     parser.add_argument("--naive-max", type=int, default=1000,
                         help="largest size for the naive dense baseline (it is O(N^2) in time and memory)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is killed")
@@ -55,7 +56,8 @@ def _specs(family: str, mode: str, args) -> list[tuple[RunSpec, int]]:
         out.append((base, repeat))
         if args.baselines:
             if size <= args.naive_max:
-                out.append((RunSpec(family, size, mode, args.m, args.seed, "naive"), repeat))
+                naive_repeat = min(repeat, args.baseline_repeat)
+                out.append((RunSpec(family, size, mode, args.m, args.seed, "naive"), naive_repeat))
             out.append((RunSpec(family, size, mode, args.m, args.seed, "mpec_nlp"), 1))
     return out
 
