@@ -11,7 +11,11 @@ solution; its infinity norm is the number reported as the MCP residual.
 
 from __future__ import annotations
 
+import keyword
+import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import casadi as ca
 import numpy as np
@@ -99,36 +103,279 @@ class MCP:
                 return complements(z >= float(lo), F >= 0)
             if np.isneginf(lo):
                 return complements(z <= float(hi), F <= 0)
-            return complements(float(lo) <= z <= float(hi), F)
+            return complements(pyo.inequality(float(lo), z, float(hi)), F)
 
         index = {label: k for k, label in enumerate(labels)}
         m.pairs = Complementarity(labels, rule=rule)
         return m
 
+    def to_gams(self, path=None, model_name="sharedeq_mcp") -> str:
+        """The MCP as a GAMS model file (``solve ... using mcp``); written to ``path`` too when one is given.
 
-def sx_to_pyomo(F: ca.SX, z: ca.SX, variables: list) -> list:
-    """Rebuild each entry of the SX column ``F(z)`` as a Pyomo expression over ``variables`` (one per z)."""
-    ops = {
-        ca.OP_ADD: lambda a, b: a + b, ca.OP_SUB: lambda a, b: a - b, ca.OP_MUL: lambda a, b: a * b,
-        ca.OP_DIV: lambda a, b: a / b, ca.OP_POW: lambda a, b: a ** b, ca.OP_CONSTPOW: lambda a, b: a ** b,
-        ca.OP_NEG: lambda a: -a, ca.OP_SQ: lambda a: a ** 2, ca.OP_TWICE: lambda a: 2 * a,
-        ca.OP_INV: lambda a: 1 / a, ca.OP_EXP: pyo.exp, ca.OP_LOG: pyo.log, ca.OP_SQRT: pyo.sqrt,
-        ca.OP_SIN: pyo.sin, ca.OP_COS: pyo.cos, ca.OP_TAN: pyo.tan, ca.OP_TANH: pyo.tanh,
-        ca.OP_ASSIGN: lambda a: a, ca.OP_FABS: abs,
-    }
+        One variable and one ``=n=`` equation per pair (GAMS pairs ``F =N= 0`` with the variable's bounds, the
+        same convention as :class:`MCP`), named after the pair's variable, sanitised to a GAMS identifier; a
+        comment block maps each GAMS name back to the user's name. Bounds become ``.lo``/``.up`` (``Positive
+        Variables`` for ``[0, inf)``), ``z0`` the levels ``.l``. Lines stay under GAMS's 255-character limit.
+        """
+        text = _GamsWriter(self, model_name).text()
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    def gams_names(self) -> list[tuple[str, str]]:
+        """``(variable, equation)`` GAMS identifiers of each pair, as :meth:`to_gams` writes them."""
+        return _gams_identifiers(list(self.pairs["variable"]))
+
+    def _nl_model(self) -> pyo.ConcreteModel:
+        labels = list(self.pairs["variable"])
+        m = pyo.ConcreteModel(name="sharedeq MCP")
+        m.z = pyo.Var(labels, dense=True)
+        for k, label in enumerate(labels):
+            lo, hi = self.lb[k], self.ub[k]
+            m.z[label].setlb(None if np.isneginf(lo) else float(lo))
+            m.z[label].setub(None if np.isposinf(hi) else float(hi))
+            m.z[label].value = float(np.clip(self.z0[k], lo, hi))
+        exprs = sx_to_pyomo(self.F, self.z, [m.z[label] for label in labels])
+
+        def pair(b, label):
+            k = index[label]
+            lo, hi = self.lb[k], self.ub[k]
+            if np.isneginf(lo) and np.isposinf(hi):
+                b.c = pyo.Constraint(expr=exprs[k] == 0)
+                return
+            b.v = pyo.Var(initialize=0.0)
+            b.e = pyo.Constraint(expr=b.v - exprs[k] == 0)
+            b.c = pyo.Constraint(expr=b.v >= 0)
+            # the marks Pyomo's nl writer reads (as set by the mpec.nl transformation): row 'b.c' is
+            # complementary to z[label], whose finite bounds are 1 (lower), 2 (upper) or 3 (both)
+            b.c._complementarity = int(np.isfinite(lo)) + 2 * int(np.isfinite(hi))
+            b.c._vid = id(m.z[label])
+
+        index = {label: k for k, label in enumerate(labels)}
+        m.pairs = pyo.Block(labels, rule=pair)
+        return m
+
+    def to_nl(self, path, **io_options) -> Path:
+        """Write the MCP as an AMPL ``.nl`` file (for PATH's AMPL driver, ``pathampl``).
+
+        Builds the Pyomo model that Pyomo's ``mpec.nl`` transformation would make of :meth:`to_pyomo` (that
+        transformation rejects pairs with two finite bounds in Pyomo 6.10): each bounded pair becomes an ``.nl``
+        complementarity constraint ``5 k i`` (k: which bounds of variable ``i`` are finite) on an auxiliary
+        variable ``v = F_k(z)``; a pair with a free variable becomes the equation ``F_k(z) = 0``. So the
+        header counts ``size + n_cc`` variables and constraints, ``n_cc`` complementarity constraints (the pairs
+        with a finite bound) and ``n_cc + n_free`` equations. Linear presolve is off so that no pair is
+        substituted away. ``io_options`` go to Pyomo's writer (``symbolic_solver_labels=True`` writes
+        ``.row``/``.col`` name files).
+        """
+        model = self._nl_model()
+        options = {"linear_presolve": False, **io_options}
+        model.write(str(path), format="nl", io_options=options)
+        return Path(path)
+
+
+def walk_sx(F: ca.SX, z: ca.SX, leaf, const, ops: dict, target: str) -> list:
+    """Rebuild each entry of the SX column ``F(z)`` from casadi's instruction list.
+
+    ``leaf(k)`` gives the value of the input ``z[k]``, ``const(c)`` of a constant, ``ops[op](*args)`` of an
+    operation; ``target`` names the output language in the error for an operation ``ops`` lacks. Shared by
+    :func:`sx_to_pyomo` (Pyomo expressions) and :meth:`MCP.to_gams` (GAMS text).
+    """
     fun = ca.Function("F", [z], [F])
     work: dict[int, object] = {}
-    out = [0.0] * int(F.shape[0])
+    out = [const(0.0)] * int(F.shape[0])
     for k in range(fun.n_instructions()):
         op, args, res = fun.instruction_id(k), fun.instruction_input(k), fun.instruction_output(k)
         if op == ca.OP_INPUT:
-            work[res[0]] = variables[args[1]]
+            work[res[0]] = leaf(args[1])
         elif op == ca.OP_OUTPUT:
             out[res[1]] = work[args[0]]
         elif op == ca.OP_CONST:
-            work[res[0]] = float(fun.instruction_constant(k))
+            work[res[0]] = const(float(fun.instruction_constant(k)))
         elif op in ops:
             work[res[0]] = ops[op](*(work[a] for a in args))
         else:
-            raise ModelError(f"cannot export casadi operation {op} to Pyomo")
+            raise ModelError(f"cannot export casadi operation {op} to {target}")
     return out
+
+
+_PYOMO_OPS = {
+    ca.OP_ADD: lambda a, b: a + b, ca.OP_SUB: lambda a, b: a - b, ca.OP_MUL: lambda a, b: a * b,
+    ca.OP_DIV: lambda a, b: a / b, ca.OP_POW: lambda a, b: a ** b, ca.OP_CONSTPOW: lambda a, b: a ** b,
+    ca.OP_NEG: lambda a: -a, ca.OP_SQ: lambda a: a ** 2, ca.OP_TWICE: lambda a: 2 * a,
+    ca.OP_INV: lambda a: 1 / a, ca.OP_EXP: pyo.exp, ca.OP_LOG: pyo.log, ca.OP_SQRT: pyo.sqrt,
+    ca.OP_SIN: pyo.sin, ca.OP_COS: pyo.cos, ca.OP_TAN: pyo.tan, ca.OP_TANH: pyo.tanh,
+    ca.OP_ASSIGN: lambda a: a, ca.OP_FABS: abs,
+}
+
+
+def sx_to_pyomo(F: ca.SX, z: ca.SX, variables: list) -> list:
+    """Rebuild each entry of the SX column ``F(z)`` as a Pyomo expression over ``variables`` (one per z)."""
+    return walk_sx(F, z, lambda k: variables[k], lambda c: c, _PYOMO_OPS, "Pyomo")
+
+
+# ---------------------------------------------------------------------------------------------- GAMS
+# precedence of a GAMS term: a sum, a negation, a product or quotient, an atom (name, number, function call)
+_SUM, _NEG, _PROD, _ATOM = 1, 2, 3, 4
+GAMS_LINE_WIDTH = 200  # GAMS reads lines up to 255 characters (longer only with $onLongLines-like settings)
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    prec: int
+    value: float | None = None  # the number, for constants
+
+
+def _par(term: _Term, need: int) -> str:
+    return term.text if term.prec >= need else f"({term.text})"
+
+
+def _right(term: _Term, need: int) -> str:
+    """A right operand: parenthesised when it binds looser than ``need`` or starts with a minus sign."""
+    return f"({term.text})" if term.prec < need or term.prec == _NEG else term.text
+
+
+def _gams_const(c: float) -> _Term:
+    if not math.isfinite(c):
+        raise ModelError(f"cannot write the constant {c} in GAMS")
+    if c == int(c) and abs(c) < 1e15:
+        text = str(int(c))
+    else:
+        text = repr(float(c))
+    return _Term(text, _NEG if c < 0 else _ATOM, c)
+
+
+def _gams_add(a: _Term, b: _Term) -> _Term:
+    if b.value is not None and b.value < 0:
+        return _Term(f"{_par(a, _SUM)} - {_gams_const(-b.value).text}", _SUM)
+    return _Term(f"{_par(a, _SUM)} + {_right(b, _SUM)}", _SUM)
+
+
+def _call(name):
+    return lambda *args: _Term(f"{name}({', '.join(a.text for a in args)})", _ATOM)
+
+
+def _gams_power(a: _Term, b: _Term) -> _Term:
+    if b.value is not None and b.value == int(b.value):
+        n = int(b.value)
+        return _Term(f"sqr({a.text})", _ATOM) if n == 2 else _Term(f"power({a.text}, {n})", _ATOM)
+    return _Term(f"rPower({a.text}, {b.text})", _ATOM)
+
+
+_GAMS_OPS = {
+    ca.OP_ADD: lambda a, b: _gams_add(a, b),
+    ca.OP_SUB: lambda a, b: _Term(f"{_par(a, _SUM)} - {_right(b, _PROD)}", _SUM),
+    ca.OP_MUL: lambda a, b: _Term(f"{_par(a, _PROD)} * {_right(b, _PROD)}", _PROD),
+    ca.OP_DIV: lambda a, b: _Term(f"{_par(a, _PROD)} / {_right(b, _ATOM)}", _PROD),
+    ca.OP_NEG: lambda a: _Term(f"-{_right(a, _PROD)}", _NEG),
+    ca.OP_TWICE: lambda a: _Term(f"2 * {_right(a, _PROD)}", _PROD),
+    ca.OP_INV: lambda a: _Term(f"1 / {_right(a, _ATOM)}", _PROD),
+    ca.OP_SQ: lambda a: _Term(f"sqr({a.text})", _ATOM),
+    ca.OP_POW: _gams_power, ca.OP_CONSTPOW: _gams_power,
+    ca.OP_ASSIGN: lambda a: a,
+    ca.OP_EXP: _call("exp"), ca.OP_LOG: _call("log"), ca.OP_SQRT: _call("sqrt"), ca.OP_FABS: _call("abs"),
+    ca.OP_SIN: _call("sin"), ca.OP_COS: _call("cos"), ca.OP_TAN: _call("tan"), ca.OP_TANH: _call("tanh"),
+    ca.OP_SINH: _call("sinh"), ca.OP_COSH: _call("cosh"), ca.OP_ATAN: _call("arctan"),
+    ca.OP_ASIN: _call("arcsin"), ca.OP_ACOS: _call("arccos"), ca.OP_SIGN: _call("sign"),
+    ca.OP_FMIN: _call("min"), ca.OP_FMAX: _call("max"), ca.OP_FLOOR: _call("floor"), ca.OP_CEIL: _call("ceil"),
+}
+
+
+def sx_to_gams(F: ca.SX, z: ca.SX, names: list) -> list[str]:
+    """Each entry of the SX column ``F(z)`` as GAMS text over the identifiers ``names`` (one per z)."""
+    terms = walk_sx(F, z, lambda k: _Term(names[k], _ATOM), _gams_const, _GAMS_OPS, "GAMS")
+    return [t.text for t in terms]
+
+
+_GAMS_RESERVED = {
+    "abort", "acronym", "acronyms", "alias", "all", "and", "binary", "break", "card", "continue", "diag", "display",
+    "do", "else", "elseif", "endfor", "endif", "endloop", "endwhile", "eps", "equation", "equations", "execute",
+    "file", "files", "for", "free", "if", "inf", "integer", "loop", "maximizing", "minimizing", "model", "models",
+    "na", "negative", "no", "nonnegative", "not", "option", "options", "or", "ord", "parameter", "parameters",
+    "positive", "prod", "put", "putclose", "repeat", "scalar", "scalars", "semicont", "semiint", "set", "sets",
+    "singleton", "smax", "smin", "solve", "sos1", "sos2", "sum", "system", "table", "then", "until", "using",
+    "variable", "variables", "while", "xor", "yes", "undf", "eq", "ne", "lt", "le", "gt", "ge", "mcp",
+}
+
+
+def _gams_ident(text: str, used: set, prefix: str = "") -> str:
+    base = prefix + re.sub(r"\W+", "_", text.encode("ascii", "replace").decode()).strip("_")
+    if not base or not base[0].isalpha():
+        base = "z_" + base
+    base = base[:56]
+    name, n = base, 1
+    while name.lower() in used or name.lower() in _GAMS_RESERVED or keyword.iskeyword(name):
+        n += 1
+        name = f"{base}_{n}"
+    used.add(name.lower())
+    return name
+
+
+def _gams_identifiers(labels: list[str], reserved=("sharedeq_mcp",)) -> list[tuple[str, str]]:
+    used = {r.lower() for r in reserved}
+    variables = [_gams_ident(str(label), used) for label in labels]
+    return [(v, _gams_ident(v, used, "F_")) for v in variables]
+
+
+def wrap_gams(text: str, width: int = GAMS_LINE_WIDTH, indent: str = "    ") -> list[str]:
+    """Split ``text`` at blanks (which GAMS reads as blanks across lines too) into lines of at most ``width``."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return lines
+
+
+def _explanatory(text: str) -> str:
+    text = text.replace("\n", " ")[:200]
+    for quote in ('"', "'"):
+        if quote not in text:
+            return f" {quote}{text}{quote}"
+    return ""
+
+
+class _GamsWriter:
+    def __init__(self, mcp: MCP, model_name: str):
+        self.mcp, self.model_name = mcp, model_name
+        labels = [str(v) for v in mcp.pairs["variable"]]
+        self.labels = labels
+        self.names = _gams_identifiers(labels, reserved=(model_name,))
+
+    def text(self) -> str:
+        mcp, names = self.mcp, self.names
+        variables = [v for v, _ in names]
+        exprs = sx_to_gams(mcp.F, mcp.z, variables)
+        out = [f"* MCP written by sharedeq: {mcp.summary()}",
+               "* F(z) =n= 0 paired with each variable's bounds (GAMS's MCP convention)",
+               "* GAMS variable / equation <- sharedeq pair: kind, agent, variable, equation"]
+        rows = mcp.pairs.reset_index(drop=True)
+        for (var, eq), (_, row) in zip(names, rows.iterrows(), strict=True):
+            agent = "" if row.get("agent") is None or (isinstance(row.get("agent"), float)) else row["agent"]
+            comment = f"* {var} / {eq} <- {row['kind']}, {agent}, {row['variable']}, {row['equation']}"
+            out += ["* " + line.lstrip() if i else line for i, line in enumerate(wrap_gams(comment.replace("\n", " ")))]
+        positive = [k for k in range(mcp.size) if mcp.lb[k] == 0 and np.isposinf(mcp.ub[k])]
+        free = [k for k in range(mcp.size) if k not in set(positive)]
+        for title, group in (("Variables", free), ("Positive Variables", positive)):
+            if group:
+                out += ["", title] + [f"    {variables[k]}{_explanatory(self.labels[k])}" for k in group] + [";"]
+        out.append("")
+        for k in range(mcp.size):
+            lo, up = float(mcp.lb[k]), float(mcp.ub[k])
+            if k not in set(positive):
+                if np.isfinite(lo):
+                    out.append(f"{variables[k]}.lo = {_gams_const(lo).text};")
+                if np.isfinite(up):
+                    out.append(f"{variables[k]}.up = {_gams_const(up).text};")
+            level = float(np.clip(mcp.z0[k], lo, up))
+            out.append(f"{variables[k]}.l = {_gams_const(level).text};")
+        out += ["", "Equations"] + [f"    {eq}" for _, eq in names] + [";", ""]
+        for (_, eq), expr in zip(names, exprs, strict=True):
+            out += wrap_gams(f"{eq}.. {expr} =n= 0;")
+        out.append("")
+        out += wrap_gams(f"Model {self.model_name} / " + ", ".join(f"{eq}.{var}" for var, eq in names) + " /;")
+        out += ["", f"Solve {self.model_name} using mcp;", ""]
+        return "\n".join(out)
