@@ -1,5 +1,7 @@
 """``python -m benchmarks FAMILY [FAMILY ...] --sizes 1000,10000 --mode ve|gne [--baselines] [--json FILE]``.
 
+``python -m benchmarks --report FILE`` prints the tables of a saved ``--json`` file again.
+
 Each size runs in a fresh subprocess (peak memory per run); sizes up to ``--repeat-max-size`` are repeated
 ``--repeat`` times and the median is reported. One table per family and mode, then the KKT and total time
 growth between consecutive sizes, then (with ``--baselines``) the naive dense formulation and pyomo.mpec's
@@ -22,7 +24,7 @@ def _ints(text: str) -> list[int]:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("families", nargs="+", help=f"benchmark families: {', '.join(FAMILIES)} or 'all'")
+    parser.add_argument("families", nargs="*", help=f"benchmark families: {', '.join(FAMILIES)} or 'all'")
     parser.add_argument("--sizes", type=_ints, default=[1000, 2000], help="comma-separated N (agents)")
     parser.add_argument("--mode", default="ve", help="ve, gne, or both comma-separated")
     parser.add_argument("--m", type=int, default=10, help="shared constraints (river, cournot) or goods")
@@ -34,8 +36,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--naive-max", type=int, default=1000,
                         help="largest size for the naive dense baseline (it is O(N^2) in time and memory)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is killed")
-    parser.add_argument("--json", help="write every run (and the medians) to this JSON file")
+    parser.add_argument("--json", help="write every run (medians of repeats) to this JSON file")
+    parser.add_argument("--report", metavar="FILE", help="print the tables of a --json file instead of running")
     args = parser.parse_args(argv)
+    if not args.families and not args.report:
+        parser.error("name at least one family (or --report FILE)")
     if args.families == ["all"]:
         args.families = list(FAMILIES)
     unknown = [f for f in args.families if f not in FAMILIES]
@@ -62,8 +67,22 @@ def _specs(family: str, mode: str, args) -> list[tuple[RunSpec, int]]:
     return out
 
 
+def report(path: str) -> None:
+    """Print the tables of a results file written with ``--json``, one per family and mode."""
+    with open(path) as fh:
+        results = json.load(fh)
+    groups: dict = {}
+    for r in results:
+        groups.setdefault((r["family"], r["mode"]), []).append(r)
+    for (family, mode), rows in groups.items():
+        print(format_report(family, mode, rows), end="\n\n")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.report:
+        report(args.report)
+        return 0
     everything = []
     for family in args.families:
         for mode in args.modes:

@@ -224,7 +224,8 @@ def baseline_table(results: list[dict]) -> pd.DataFrame:
         naive = by.get((size, "naive"), {})
         mpec = by.get((size, "mpec_nlp"), {})
         row = {"size": size, "sharedeq_s": ours.get("pipeline"), "naive_s": naive.get("pipeline"),
-               "naive_kkt_s": naive.get("kkt"), "naive_status": naive.get("status", "not run")}
+               "naive_kkt_s": naive.get("kkt"), "naive_reform_s": naive.get("reformulate"),
+               "naive_solve_s": naive.get("solve"), "naive_status": naive.get("status", "not run")}
         row["naive_ratio"] = _ratio(naive.get("pipeline"), ours.get("pipeline"))
         row["naive_total_ratio"] = _ratio(naive.get("total"), ours.get("total"))
         row["naive_peak_mib"] = naive.get("peak_mib")
