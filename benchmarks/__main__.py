@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict, replace
 
 from benchmarks.generators import FAMILIES
 from benchmarks.runner import RunSpec, format_report, run_spec
@@ -36,6 +37,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--naive-max", type=int, default=1000,
                         help="largest size for the naive dense baseline (it is O(N^2) in time and memory)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is killed")
+    parser.add_argument("--ipopt-max-wall", type=float, default=None,
+                        help="Ipopt max_wall_time per Ipopt run: a slow solve ends 'not converged' with timings")
+    parser.add_argument("--max-memory-gb", type=float, default=None,
+                        help="resident memory (GiB) above which a run is killed: an exploding run fails alone")
     parser.add_argument("--json", help="write every run (medians of repeats) to this JSON file")
     parser.add_argument("--report", metavar="FILE", help="print the tables of a --json file instead of running")
     args = parser.parse_args(argv)
@@ -57,13 +62,13 @@ def _specs(family: str, mode: str, args) -> list[tuple[RunSpec, int]]:
     out = []
     for size in args.sizes:
         repeat = args.repeat if size <= args.repeat_max_size else 1
-        base = RunSpec(family, size, mode, args.m, args.seed)
+        base = RunSpec(family, size, mode, args.m, args.seed, "sharedeq", args.ipopt_max_wall, args.max_memory_gb)
         out.append((base, repeat))
         if args.baselines:
             if size <= args.naive_max:
                 naive_repeat = min(repeat, args.baseline_repeat)
-                out.append((RunSpec(family, size, mode, args.m, args.seed, "naive"), naive_repeat))
-            out.append((RunSpec(family, size, mode, args.m, args.seed, "mpec_nlp"), 1))
+                out.append((replace(base, variant="naive"), naive_repeat))
+            out.append((replace(base, variant="mpec_nlp"), 1))
     return out
 
 
@@ -90,9 +95,9 @@ def main(argv=None) -> int:
             for spec, repeat in _specs(family, mode, args):
                 results.append(run_spec(spec, repeat, args.timeout, log=lambda s: print(s, file=sys.stderr)))
             if args.baselines:
-                results += [{**r.__dict__, "status": f"skipped (size > --naive-max {args.naive_max})"}
-                            for r in (RunSpec(family, s, mode, args.m, args.seed, "naive")
-                                      for s in args.sizes if s > args.naive_max)]
+                results += [{**asdict(RunSpec(family, s, mode, args.m, args.seed, "naive")),
+                             "status": f"skipped (size > --naive-max {args.naive_max})"}
+                            for s in args.sizes if s > args.naive_max]
             print(format_report(family, mode, results), end="\n\n", flush=True)
             everything += results
     if args.json:

@@ -196,7 +196,7 @@ def cournot_model(n: int, m: int = 10, seed: int = 0, inline: bool = False) -> p
     if not inline:
         model.S = pyo.Expression(expr=S)
         model.price = pyo.Expression(expr=d.A ** (1 / GAMMA) * model.S ** (-1 / GAMMA))
-        price = model.price
+        S, price = model.S, model.price
 
     def cost(model, i):
         k, x = i - 1, model.x[i]
@@ -204,7 +204,11 @@ def cournot_model(n: int, m: int = 10, seed: int = 0, inline: bool = False) -> p
         return d.c[k] * x + b / (b + 1) * d.K[k] ** (-1 / b) * x ** ((b + 1) / b) - price * x
 
     model.cost = pyo.Objective(model.i, rule=cost)
-    model.cap = pyo.Constraint(model.k, rule=lambda model, k: linear_sum(d.E[k - 1], xs) <= d.cap[k - 1])
+    # the capacity cap is written with S, as in cases/cournot_shared_cap.py: S then has two consumers (price and
+    # the cap) and is lifted. If S appeared in price alone, only price would be lifted and d price / d x, which
+    # contains the whole sum S, would make every stationarity row dense (O(N^2); see benchmarks/RESULTS.md).
+    model.cap = pyo.Constraint(model.k, rule=lambda model, k: (S if k == 1 else linear_sum(d.E[k - 1], xs))
+                               <= d.cap[k - 1])
     return model
 
 

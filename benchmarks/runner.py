@@ -45,6 +45,8 @@ class RunSpec:
     m: int = 10
     seed: int = 0
     variant: str = "sharedeq"
+    ipopt_max_wall: float | None = None  # Ipopt's max_wall_time per Ipopt run (None: no limit)
+    max_memory_gb: float | None = None  # resident memory (GiB) above which the parent kills the run
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -70,14 +72,22 @@ def _build(spec: RunSpec) -> tuple[object, dict]:
 def _solve(problem, spec: RunSpec) -> dict:
     """``problem.solve`` with the variant's lifting; the timings, iterations and residual it reports."""
     lift = "none" if spec.variant == "naive" else "auto"
+    options = None if spec.ipopt_max_wall is None else {"max_wall_time": float(spec.ipopt_max_wall)}
     start = time.perf_counter()
-    sol = problem.solve(mode=spec.mode, lift=lift)
+    sol = problem.solve(mode=spec.mode, lift=lift, options=options)
     wall = time.perf_counter() - start
     t = sol.timings
     return {"kkt": t["kkt"], "reformulate": t["reformulate"], "solve": t["solve"],
             "other": wall - t["kkt"] - t["reformulate"] - t["solve"], "pipeline": wall,
             "iterations": sol.iterations, "residual": sol.residual, "converged": sol.converged,
-            "status": sol.status, "mcp_size": sol.mcp.size}
+            "status": _status(sol), "mcp_size": sol.mcp.size}
+
+
+def _status(sol) -> str:
+    """'converged', or 'not converged' with the Ipopt statuses of the steps (e.g. a wall-time limit)."""
+    if sol.converged:
+        return sol.status
+    return f"{sol.status} ({', '.join(dict.fromkeys(sol.steps['ipopt_status']))})"
 
 
 def _mpec_nlp(problem, spec: RunSpec) -> dict:
@@ -92,6 +102,8 @@ def _mpec_nlp(problem, spec: RunSpec) -> dict:
     out = {"kkt": kkt, "export": export, "mcp_size": mcp.size, "converged": False}
     if not pyo.SolverFactory("ipopt").available(exception_flag=False):
         return {**out, "status": NO_IPOPT, "pipeline": float("nan")}
+    if not list(model.component_data_objects(pyo.Objective)):
+        model.feasibility = pyo.Objective(expr=0.0)  # NL files want an objective; the MCP has none
     start = time.perf_counter()
     pyo.SolverFactory("mpec_nlp").solve(model)
     seconds = time.perf_counter() - start
@@ -135,29 +147,44 @@ def _child(spec: RunSpec, conn) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # in the parent
 # ---------------------------------------------------------------------------------------------------------------
+def rss_gib(pid: int) -> float:
+    """Current resident memory of process ``pid`` in GiB (from /proc; 0 where that is unavailable)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * resource.getpagesize() / 2**30
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _wait(proc, receive, spec: RunSpec, timeout: float | None) -> tuple[dict | None, str]:
+    """Wait for the child's result, polling once a second for the time and memory limits."""
+    deadline = time.perf_counter() + (timeout if timeout is not None else math.inf)
+    while time.perf_counter() < deadline:
+        if receive.poll(1.0):
+            try:
+                return receive.recv(), ""
+            except EOFError:
+                return None, f"crashed (exit code {proc.exitcode})"
+        if spec.max_memory_gb is not None and rss_gib(proc.pid) > spec.max_memory_gb:
+            return None, f"killed: resident memory above {spec.max_memory_gb:g} GiB"
+        if not proc.is_alive() and not receive.poll(0):
+            return None, f"crashed (exit code {proc.exitcode})"
+    return None, f"timeout after {timeout:g} s"
+
+
 def run_isolated(spec: RunSpec, timeout: float | None = None) -> dict:
-    """:func:`measure` in a fresh spawned subprocess; a timeout or crash becomes a status, not an exception."""
+    """:func:`measure` in a fresh spawned subprocess; a timeout, memory overrun or crash becomes a status."""
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(spec, send), daemon=True)
-    start = time.perf_counter()
     proc.start()
     send.close()
-    result = None
-    if receive.poll(timeout):
-        try:
-            result = receive.recv()
-        except EOFError:
-            result = None
+    result, why = _wait(proc, receive, spec, timeout)
     proc.join(5.0)
     if proc.is_alive():
         proc.terminate()
         proc.join()
-    if result is None:
-        why = f"timeout after {timeout:g} s" if time.perf_counter() - start >= (timeout or math.inf) \
-            else f"crashed (exit code {proc.exitcode})"
-        result = {**asdict(spec), "status": why}
-    return result
+    return result if result is not None else {**asdict(spec), "status": why}
 
 
 def median_run(runs: list[dict]) -> dict:
