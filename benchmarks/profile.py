@@ -74,9 +74,10 @@ class _TimedCasadi:
         return self._timed.get(name) or getattr(self._module, name)
 
 
-KKT_METHODS = ("_gradient", "_add_multiplier_terms", "_pieces", "_claim", "_assemble", "_initial_point",
-               "_shared_constraints", "_agent", "_lift", "build")
-KKT_CASADI = ("jacobian", "symvar", "vertcat", "substitute_inplace", "Function", "substitute", "depends_on")
+KKT_METHODS = ("_pieces", "_claim", "_assemble", "_initial_point", "_shared_constraints", "_agent", "_lift", "build")
+STATIONARITY_METHODS = ("_direct", "_total_gradient", "_own_terms", "_shared_terms", "_weights", "rows")
+KKT_CASADI = ("jacobian", "jacobian_sparsity", "symvar", "vertcat", "mtimes", "Function", "substitute",
+              "depends_on")
 RELAX_CASADI = ("jacobian", "hessian", "Function", "vertcat", "dot", "triu", "sum1")
 
 
@@ -88,9 +89,10 @@ def instrumented(stopwatch: Stopwatch):
     from sharedeq import kkt, problem, reformulate, translate
 
     patches = [(kkt._KKTBuilder, name, f"kkt.{name}") for name in KKT_METHODS]
+    patches += [(kkt._Stationarity, name, f"kkt.stationarity.{name}") for name in STATIONARITY_METHODS]
     patches += [(translate.Translator, "__call__", "translate (Translator.__call__)"),
                 (problem.EquilibriumProblem, "shared_of", "problem.shared_of"),
-                (kkt, "_named_usage", "kkt._named_usage")]
+                (kkt, "_aggregates", "kkt._aggregates")]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     saved += [(kkt, "ca", kkt.ca), (reformulate, "ca", reformulate.ca)]
     try:

@@ -62,6 +62,23 @@ class _Piece:
     coef: float
 
 
+@dataclass
+class _Request:
+    """A function whose gradient enters stationarity rows, weighted per row's owning agent ``o``.
+
+    Row ``k`` (owned by agent ``o``) receives ``(const + sum_p coef_p * scale[o] * z[col_p(o)]) * d expr / d z_k``
+    for the rows that the request reaches: the agent's own variables (``agent`` set) or those of every sharing
+    agent (``agents`` mask). ``col_p`` is one column, or an array by agent (generalized Nash: own multipliers).
+    """
+
+    expr: object
+    agent: int | None = None
+    agents: np.ndarray | None = None
+    const: float = 0.0
+    pieces: tuple = ()
+    scale: np.ndarray | None = None
+
+
 class _KKTBuilder:
     def __init__(self, problem, mode, weights, lift):
         if lift not in ("auto", "none"):
@@ -75,30 +92,31 @@ class _KKTBuilder:
         self.lift = lift
         self.cols: list[_Column] = []
         self.syms: list[ca.SX] = []
+        self.owner: list[int] = []                          # column -> agent index (stationarity), else -1
         self.rows: dict[int, object] = {}
         self.col_of_var: dict[int, int] = {}
-        self.col_of_sym: dict[str, int] = {}
-        self.total_grad: dict[int, dict[int, object]] = {}  # lifted column -> {primal column: d y / d z}
+        self.expand: dict[int, object] = {}                 # lifted/implicit column -> the h(z) it stands for
         self.lifted_body: dict[int, object] = {}            # lifted column -> its definition h(z)
         self.temp_syms: dict[int, ca.SX] = {}
         self.context = ""
-        self.usage = _named_usage(problem)
+        self.agent_index = {a.name: i for i, a in enumerate(problem.agents)}
+        self.lifted_named = _aggregates(problem)
         self.translate = Translator(self._variable, self._named)
         self.objectives: dict[str, object] = {}
         self.objective_vars: dict[str, tuple[VarData, object]] = {}
+        self.requests: list[_Request] = []
 
     # ------------------------------------------------------------------ columns and symbols
-    def _new_column(self, col: _Column) -> int:
+    def _new_column(self, col: _Column, owner: int = -1) -> int:
         k = len(self.cols)
-        sym = ca.SX.sym(f"z{k}")
         self.cols.append(col)
-        self.syms.append(sym)
-        self.col_of_sym[f"z{k}"] = k
+        self.syms.append(ca.SX.sym(f"z{k}"))
+        self.owner.append(owner)
         if col.var is not None:
             self.col_of_var[id(col.var)] = k
         return k
 
-    def _claim(self, var: VarData, col: _Column, owners: dict) -> None:
+    def _claim(self, var: VarData, col: _Column, owners: dict, owner: int = -1) -> None:
         """Give ``var`` a column, unless it is fixed (then it is a parameter); reject double ownership."""
         if var.fixed:
             return
@@ -112,7 +130,7 @@ class _KKTBuilder:
         col.var = var
         col.lb = -INF if var.lb is None else float(var.lb)
         col.ub = INF if var.ub is None else float(var.ub)
-        self._new_column(col)
+        self._new_column(col, owner)
 
     def _variable(self, var: VarData):
         k = self.col_of_var.get(id(var))
@@ -128,64 +146,42 @@ class _KKTBuilder:
                          f"add it to an agent's variables, pair it with add_vi, or fix it")
 
     def _named(self, expr, body):
-        if self.lift == "none" or not isinstance(body, ca.SX) or len(self.usage.get(id(expr), ())) < 2 \
-                or not ca.symvar(body):
+        if self.lift == "none" or id(expr) not in self.lifted_named or not isinstance(body, ca.SX) \
+                or body.is_constant():
             return body
         return self._lift(body, expr.name, f"{expr.name} definition")
 
     def _lift(self, body, variable, equation) -> ca.SX:
-        """A new MCP variable ``y`` with the pair ``y - body _|_ y free``; its total gradient is recorded."""
+        """A new MCP variable ``y`` with the pair ``y - body _|_ y free``; agents differentiate through it."""
         k = self._new_column(_Column("definition", None, variable, equation, "==", -INF, INF))
         self.rows[k] = self.syms[k] - body
         self.lifted_body[k] = body
-        self.total_grad[k] = self._gradient(body, None)
+        self.expand[k] = body
         return self.syms[k]
-
-    # ------------------------------------------------------------------ differentiation
-    def _gradient(self, expr, wanted) -> dict[int, object]:
-        """``{k: d expr / d z_k}`` over primal columns ``k`` in ``wanted`` (all if None), by the chain rule."""
-        if not isinstance(expr, ca.SX):
-            return {}
-        direct = [(s, self.col_of_sym[s.name()]) for s in ca.symvar(expr) if s.name() in self.col_of_sym]
-        direct = [(s, k) for s, k in direct if wanted is None or k in wanted or k in self.total_grad]
-        if not direct:
-            return {}
-        jac = ca.jacobian(expr, ca.vertcat(*(s for s, _ in direct)))
-        out: dict[int, object] = {}
-        for j, (_, k) in enumerate(direct):
-            d = jac[0, j]
-            if k in self.total_grad:
-                inner = self.total_grad[k]
-                keys = inner.keys() if wanted is None or len(inner) < len(wanted) else \
-                    (w for w in wanted if w in inner)
-                for w in keys:
-                    if wanted is None or w in wanted:
-                        out[w] = out.get(w, 0) + d * inner[w]
-            else:
-                out[k] = out.get(k, 0) + d
-        return out
 
     def _translate(self, expr, context):
         self.context = context
         return self.translate(expr)
 
     # ------------------------------------------------------------------ constraints
-    def _pieces(self, con: ConstraintData, body, agent, variable, equation_agent) -> list[_Piece]:
-        """Multiplier columns and complementarity rows for ``lb <= body <= ub`` (``body`` already translated)."""
+    def _sides(self, con: ConstraintData, body) -> list[tuple]:
+        """``(side, coef, lb, ub, row)`` for each side of ``lb <= body <= ub``; ``row >= 0`` is the pair's F."""
         lo, up = con.lb, con.ub
         if lo is None and up is None:
             raise ModelError(f"constraint {con.name} has no bound")
-        override = self.dual_of.get(id(con))
         if con.equality:
-            sides = [("==", float(up), 1.0, -INF, INF)]
-        else:
-            sides = ([(">=", float(lo), -1.0, 0.0, INF)] if lo is not None else []) + \
-                    ([("<=", float(up), 1.0, 0.0, INF)] if up is not None else [])
+            return [("==", 1.0, -INF, INF, body - float(up))]
+        return ([(">=", -1.0, 0.0, INF, body - float(lo))] if lo is not None else []) + \
+               ([("<=", 1.0, 0.0, INF, float(up) - body)] if up is not None else [])
+
+    def _pieces(self, con: ConstraintData, sides, agent, variable, equation_agent) -> list[_Piece]:
+        """One multiplier column per side (or the user's dualvar), paired with that side's row."""
+        override = self.dual_of.get(id(con))
         if override is not None and len(sides) != 1:
             raise ModelError(f"dualvar {self.cols[override].variable}: constraint {con.name} is ranged; "
                              f"a dual variable needs a one-sided constraint or an equality")
         pieces = []
-        for side, bound, coef, mlb, mub in sides:
+        for side, coef, mlb, mub, row in sides:
             suffix = "" if len(sides) == 1 else ("_lo" if side == ">=" else "_up")
             if override is not None:
                 k = override
@@ -193,7 +189,7 @@ class _KKTBuilder:
             else:
                 k = self._new_column(_Column("multiplier", equation_agent, f"{variable}{suffix}", con.name,
                                              side, mlb, mub))
-            self.rows[k] = body - bound if side in ("==", ">=") else bound - body
+            self.rows[k] = row
             pieces.append(_Piece(k, coef))
         return pieces
 
@@ -203,12 +199,12 @@ class _KKTBuilder:
         owners: dict[int, str] = {}
         self.dual_of: dict[int, int] = {}
         own_constraints = {}
-        for agent in p.agents:
+        for i, agent in enumerate(p.agents):
             objective_var = agent.objective if isinstance(agent.objective, VarData) else None
             for var in agent.variables:
                 if var is not objective_var:
                     self._claim(var, _Column("stationarity", agent.name, var.name, f"dL[{agent.name}]/d{var.name}",
-                                             "", -INF, INF), owners)
+                                             "", -INF, INF), owners, owner=i)
             for con in agent.constraints:
                 own_constraints.setdefault(id(con), []).append(agent.name)
         for pair_no, pair in enumerate(p.vi_pairs):
@@ -223,9 +219,9 @@ class _KKTBuilder:
 
         for var, con in p.implicit:
             self._implicit(var, con)
-        shared = self._shared_constraints()
-        for agent in p.agents:
-            self._agent(agent, shared)
+        self._shared_constraints()
+        for i, agent in enumerate(p.agents):
+            self._agent(i, agent)
         for pair_no, pair in enumerate(p.vi_pairs):
             self._vi(pair, pair_no)
         return self._assemble()
@@ -255,25 +251,33 @@ class _KKTBuilder:
         a = float(ca.evalf(a))
         rest = ca.substitute(body, self.syms[k], ca.SX(0))
         self.rows[k] = (body - float(con.ub)) / a
-        self.total_grad[k] = self._gradient(-(rest - float(con.ub)) / a, None)
+        self.expand[k] = -(rest - float(con.ub)) / a
 
-    def _shared_constraints(self) -> dict:
-        """Translate each shared constraint once: VE multipliers here, GNE bodies lifted for per-agent pricing."""
-        out = {}
+    def _shared_constraints(self) -> None:
+        """Each shared constraint once: one multiplier (VE) or one per sharing agent (GNE, body lifted)."""
+        n_agents = len(self.p.agents)
         for s in self.p.shared:
             con = s.constraint
             body = self._translate(con.body, f"shared constraint {con.name}")
-            entry = {"agents": s.agents, "variational": self.variational[id(con)]}
-            if entry["variational"]:
-                entry["pieces"] = self._pieces(con, body, None, f"{con.name}.m", None)
-                entry["grad"] = self._gradient(body, None)
-            else:
-                if self.lift == "auto" and len(s.agents) > 1 and isinstance(body, ca.SX) and \
-                        len(ca.symvar(body)) > 1:
-                    body = self._lift(body, f"{con.name}.body", f"{con.name} body definition")
-                entry["body"] = body
-            out[id(con)] = entry
-        return out
+            members = np.zeros(n_agents, dtype=bool)
+            members[[self.agent_index[a] for a in s.agents]] = True
+            if self.variational[id(con)]:
+                pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", None)
+                scale = np.array([1.0 / self.weights[a.name] for a in self.p.agents])
+                self.requests.append(_Request(body, agents=members, scale=scale,
+                                              pieces=tuple((pc.col, pc.coef) for pc in pieces)))
+                continue
+            if self.lift == "auto" and len(s.agents) > 1 and isinstance(body, ca.SX) and \
+                    len(ca.symvar(body)) > 1:
+                body = self._lift(body, f"{con.name}.body", f"{con.name} body definition")
+            sides = self._sides(con, body)
+            cols = np.full((len(sides), n_agents), -1)
+            for name in s.agents:
+                i = self.agent_index[name]
+                for p_no, piece in enumerate(self._pieces(con, sides, name, f"{con.name}.m[{name}]", name)):
+                    cols[p_no, i] = piece.col
+            self.requests.append(_Request(body, agents=members,
+                                          pieces=tuple((cols[p_no], side[1]) for p_no, side in enumerate(sides))))
 
     def _objective(self, agent):
         """The agent's objective as SX in its own sense, and the GAMS-style defining equation if any."""
@@ -300,35 +304,18 @@ class _KKTBuilder:
         raise ModelError(f"agent '{agent.name}': objective variable {var.name} has no defining equality among "
                          f"the agent's constraints (GAMS: 'min {var.name} ... objdef'); list it in constraints")
 
-    def _agent(self, agent, shared):
-        own = [self.col_of_var[id(v)] for v in agent.variables if id(v) in self.col_of_var]
-        wanted = set(own)
+    def _agent(self, i, agent):
+        """Agent ``i``'s objective and own constraints, as gradient requests on its own variables."""
         f, objdef = self._objective(agent)
         self.objectives[agent.name] = f
-        sign = -1.0 if agent.sense == "max" else 1.0
-        stat = {k: sign * g for k, g in self._gradient(f, wanted).items()}
+        self.requests.append(_Request(f, agent=i, const=-1.0 if agent.sense == "max" else 1.0))
         for con in agent.constraints:
             if con is objdef:
                 continue
             body = self._translate(con.body, f"constraint {con.name} of agent '{agent.name}'")
             self._check_free_of_objective_vars(body, con)
-            grad = self._gradient(body, wanted)
-            for piece in self._pieces(con, body, agent.name, f"{con.name}.m", agent.name):
-                self._add_multiplier_terms(stat, grad, piece, 1.0)
-        for s in self.p.shared_of(agent.name):
-            entry = shared[id(s.constraint)]
-            if entry["variational"]:
-                grad = {k: entry["grad"][k] for k in own if k in entry["grad"]}
-                for piece in entry["pieces"]:
-                    self._add_multiplier_terms(stat, grad, piece, 1.0 / self.weights[agent.name])
-            else:
-                con = s.constraint
-                grad = self._gradient(entry["body"], wanted)
-                for piece in self._pieces(con, entry["body"], agent.name, f"{con.name}.m[{agent.name}]",
-                                          agent.name):
-                    self._add_multiplier_terms(stat, grad, piece, 1.0)
-        for k in own:
-            self.rows[k] = stat.get(k, 0)
+            pieces = self._pieces(con, self._sides(con, body), agent.name, f"{con.name}.m", agent.name)
+            self.requests.append(_Request(body, agent=i, pieces=tuple((pc.col, pc.coef) for pc in pieces)))
 
     def _check_free_of_objective_vars(self, body, con):
         if isinstance(body, ca.SX) and self.temp_syms:
@@ -336,11 +323,6 @@ class _KKTBuilder:
                 if ca.depends_on(body, sym):
                     raise ModelError(f"{con.name} uses an objective variable that is eliminated through its "
                                      f"defining equation; only the defining equation may contain it")
-
-    def _add_multiplier_terms(self, stat, grad, piece, scale):
-        mult = self.syms[piece.col] * (piece.coef * scale)
-        for k, g in grad.items():
-            stat[k] = stat.get(k, 0) + mult * g
 
     def _vi(self, pair, pair_no):
         fn = pair.function
@@ -357,16 +339,31 @@ class _KKTBuilder:
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> MCP:
-        missing = [c for k, c in enumerate(self.cols) if k not in self.rows]
+        missing = [c for k, c in enumerate(self.cols) if k not in self.rows and c.kind != "stationarity"]
         if missing:
             c = missing[0]
             raise ModelError(f"{c.variable} has no equation: dualvar {c.variable} names {c.equation}, which is "
                              f"not a constraint of any agent")
         n = len(self.cols)
-        F = ca.vertcat(*(_as_sx(self.rows[k]) for k in range(n)))
         z = ca.vertcat(*self.syms)
+        stationarity = _Stationarity(z, np.array(self.owner, dtype=int), self.expand).rows(self.requests)
         threshold = max(64, int(4 * math.sqrt(n)))
-        dense = [len(ca.symvar(F[k])) > threshold for k in range(n)]
+        stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
+        dense = np.zeros(n, dtype=bool)
+        if stat_rows.size:
+            counts = np.bincount(ca.jacobian_sparsity(stationarity[stat_rows.tolist()], z).get_triplet()[0],
+                                 minlength=stat_rows.size)
+            dense[stat_rows] = counts > threshold
+        F = stationarity
+        other = sorted(self.rows)
+        if other:
+            F[other] = ca.vertcat(*(_as_sx(self.rows[k]) for k in other))
+            symbols: dict[int, int] = {}
+            for k in other:
+                row = self.rows[k]
+                if id(row) not in symbols:
+                    symbols[id(row)] = len(ca.symvar(row)) if isinstance(row, ca.SX) else 0
+                dense[k] = symbols[id(row)] > threshold
         lb = np.array([c.lb for c in self.cols])
         ub = np.array([c.ub for c in self.cols])
         pairs = pd.DataFrame({
@@ -376,7 +373,7 @@ class _KKTBuilder:
         z0 = self._initial_point(z, lb, ub)
         outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars}
         return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=[c.var for c in self.cols],
-                   lifted=sorted(self.total_grad))
+                   lifted=sorted(self.expand))
 
     def _initial_point(self, z, lb, ub):
         """Pyomo's current values (0 where unset), projected on the bounds; aggregates evaluated from them.
@@ -395,6 +392,152 @@ class _KKTBuilder:
                     break
                 z0[lifted] = values
         return z0
+
+
+class _Stationarity:
+    """All stationarity rows at once: ``dL_o/dz_k`` for every column ``k`` owned by agent ``o``.
+
+    Gradients come from a few casadi Jacobians (the agents' own functions stacked and differentiated together in
+    forward mode, each shared or aggregate function on its own in reverse mode), the chain rule through the
+    lifted columns is applied with index arithmetic on their total gradients, and the weighted terms are summed
+    into rows by one sparse product. Cost: O(total size of the expressions), with no per-agent casadi call.
+    """
+
+    def __init__(self, z: ca.SX, owner: np.ndarray, expand: dict):
+        self.z = z
+        self.n = int(z.shape[0])
+        self.owner = owner
+        self.expand = expand
+        self.expandable = np.zeros(self.n, dtype=bool)
+        self.expandable[list(expand)] = True
+        self.threshold = max(64, int(4 * math.sqrt(self.n)))
+        self.total: dict[int, tuple] = {}      # expandable column -> (cols, owners, SX values), sorted by owner
+
+    # -------------------------------------------------------------- gradients
+    def _direct(self, exprs, batch: bool):
+        """Jacobian entries of ``exprs`` w.r.t. ``z``: (expression index, column, SX vector of values)."""
+        idx = [i for i, e in enumerate(exprs) if isinstance(e, ca.SX) and not e.is_constant()]
+        rows, cols, vals = [], [], []
+
+        def take(jac, which):
+            r, c = jac.sparsity().get_triplet()
+            rows.append(np.asarray(which, dtype=int)[np.asarray(r, dtype=int)])
+            cols.append(np.asarray(c, dtype=int))
+            vals.append(ca.vec(jac.nz[:]))
+
+        single = idx
+        if batch and len(idx) > 1:
+            stack = ca.vertcat(*(exprs[i] for i in idx))
+            counts = np.bincount(ca.jacobian_sparsity(stack, self.z).get_triplet()[0], minlength=len(idx))
+            local = np.flatnonzero(counts <= self.threshold)
+            if local.size:
+                take(ca.jacobian(stack[local.tolist()], self.z), np.asarray(idx)[local])
+            single = [idx[j] for j in np.flatnonzero(counts > self.threshold)]
+        for i in single:
+            take(ca.jacobian(exprs[i], self.z), [i])
+        if not rows:
+            return np.zeros(0, int), np.zeros(0, int), ca.SX(0, 1)
+        return np.concatenate(rows), np.concatenate(cols), ca.vertcat(*vals)
+
+    def _total_gradient(self, a, visiting=()):
+        """``d h_a / d z`` over non-lifted columns, by the chain rule; memoised, sorted by owning agent."""
+        if a in self.total:
+            return self.total[a]
+        if a in visiting:
+            raise ModelError("the implicit or aggregate definitions are cyclic")
+        _, cols, vals = self._direct([self.expand[a]], batch=False)
+        cols, vals = self._chain(cols, vals, visiting + (a,))
+        order = np.argsort(self.owner[cols], kind="stable")
+        self.total[a] = (cols[order], self.owner[cols[order]], _take(vals, order))
+        return self.total[a]
+
+    def _chain(self, cols, vals, visiting=()):
+        """Replace entries at lifted columns by their total gradients (unfiltered): one row's entries."""
+        via = np.flatnonzero(self.expandable[cols])
+        if not via.size:
+            return cols, vals
+        keep = np.flatnonzero(~self.expandable[cols])
+        out_cols, out_vals = [cols[keep]], [_take(vals, keep)]
+        for e in via:
+            inner_cols, _, inner_vals = self._total_gradient(int(cols[e]), visiting)
+            out_cols.append(inner_cols)
+            out_vals.append(vals[int(e)] * inner_vals)
+        return np.concatenate(out_cols), ca.vertcat(*out_vals)
+
+    # -------------------------------------------------------------- the rows
+    def rows(self, requests) -> ca.SX:
+        """The n-vector whose stationarity entries are the agents' Lagrangian derivatives (0 elsewhere)."""
+        terms = [self._own_terms([r for r in requests if r.agent is not None])]
+        terms += [self._shared_terms(r) for r in requests if r.agent is None]
+        terms = [t for t in terms if t[0].size]
+        if not terms:
+            return ca.SX.zeros(self.n, 1)
+        target = np.concatenate([t[0] for t in terms])
+        weights = ca.vertcat(*(t[1] for t in terms))
+        values = ca.vertcat(*(t[2] for t in terms))
+        summing = ca.DM(ca.Sparsity.triplet(self.n, target.size, target.tolist(), list(range(target.size))), 1.0)
+        return ca.densify(ca.mtimes(summing, weights * values))
+
+    def _weights(self, req_of_term, requests, target) -> ca.SX:
+        """``const + sum_p coef_p * scale[o] * z[col_p(o)]`` for each term (row ``target``, owner ``o``)."""
+        const = np.array([r.const for r in requests])[req_of_term]
+        out = ca.DM(const)
+        n_pieces = max((len(r.pieces) for r in requests), default=0)
+        z_ext = ca.vertcat(self.z, ca.SX(0))
+        agent = self.owner[target]
+        for p_no in range(n_pieces):
+            col = np.full(target.size, self.n)
+            coef = np.zeros(target.size)
+            for r_no, r in enumerate(requests):
+                if p_no >= len(r.pieces):
+                    continue
+                mine = req_of_term == r_no
+                c, k = r.pieces[p_no]
+                col[mine] = c[agent[mine]] if isinstance(c, np.ndarray) else c
+                coef[mine] = k * (r.scale[agent[mine]] if r.scale is not None else 1.0)
+            col[col < 0] = self.n
+            out = out + ca.DM(coef) * z_ext[col.tolist()]
+        return out
+
+    def _own_terms(self, requests):
+        """Objectives and own constraints: entries on the requesting agent's own columns, chain rule grouped."""
+        if not requests:
+            return np.zeros(0, int), None, None
+        agent_of = np.array([r.agent for r in requests])
+        fid, cols, vals = self._direct([r.expr for r in requests], batch=True)
+        direct = np.flatnonzero(~self.expandable[cols] & (self.owner[cols] == agent_of[fid]))
+        parts_f, parts_k, parts_v = [fid[direct]], [cols[direct]], [_take(vals, direct)]
+        via = np.flatnonzero(self.expandable[cols])
+        for a in np.unique(cols[via]):
+            e = via[cols[via] == a]
+            inner_cols, inner_owner, inner_vals = self._total_gradient(int(a))
+            lo = np.searchsorted(inner_owner, agent_of[fid[e]], side="left")
+            hi = np.searchsorted(inner_owner, agent_of[fid[e]], side="right")
+            count = hi - lo
+            if not count.sum():
+                continue
+            t = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+            e_rep = np.repeat(e, count)
+            parts_f.append(fid[e_rep])
+            parts_k.append(inner_cols[t])
+            parts_v.append(_take(vals, e_rep) * _take(inner_vals, t))
+        fid, target = np.concatenate(parts_f), np.concatenate(parts_k)
+        values = ca.vertcat(*parts_v)
+        return target, self._weights(fid, requests, target), values
+
+    def _shared_terms(self, request):
+        """A shared constraint: entries on the columns of every sharing agent."""
+        _, cols, vals = self._direct([request.expr], batch=False)
+        cols, vals = self._chain(cols, vals)
+        agent = self.owner[cols]
+        keep = np.flatnonzero((agent >= 0) & request.agents[np.maximum(agent, 0)])
+        target = cols[keep]
+        return target, self._weights(np.zeros(keep.size, int), [request], target), _take(vals, keep)
+
+
+def _take(vector: ca.SX, index: np.ndarray) -> ca.SX:
+    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
+    return vector[index.tolist()] if index.size else ca.SX(0, 1)
 
 
 def _as_sx(value) -> ca.SX:
@@ -433,7 +576,7 @@ class _NamedRefs(StreamBasedExpressionVisitor):
 def _named_usage(problem) -> dict[int, set]:
     """``id(named Expression) -> set of consumers`` (agents, shared constraints, pairs, enclosing Expressions).
 
-    A named Expression with two or more consumers is an aggregate and gets lifted.
+    See :func:`_aggregates` for which of them are lifted.
     """
     visitor = _NamedRefs()
     usage: dict[int, set] = {}
@@ -463,3 +606,26 @@ def _named_usage(problem) -> dict[int, set]:
         if named.expr is not None:
             record(named.expr, ("expression", id(named)))
     return usage
+
+
+def _aggregates(problem) -> set[int]:
+    """Ids of the named Expressions to lift: those that two or more consumers reach, directly or through other
+    named Expressions (an inner sum used only inside a lifted price is still an aggregate: inlining it would put
+    the whole sum into every agent's derivative of the price)."""
+    usage = _named_usage(problem)
+    reach: dict[int, set] = {}
+
+    def roots(key, seen=()):
+        if key not in reach:
+            out: set = set()
+            for consumer in usage.get(key, ()):
+                if consumer[0] == "expression" and consumer[1] not in seen:
+                    out |= roots(consumer[1], seen + (key,))
+                else:
+                    out.add(consumer)
+                if len(out) >= 2:
+                    break
+            reach[key] = out
+        return reach[key]
+
+    return {key for key in usage if len(roots(key)) >= 2}

@@ -72,6 +72,9 @@ class EquilibriumProblem:
     vi_pairs: list[VIPair] = field(default_factory=list)
     implicit: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
     dualvars: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
+    _by_name: dict[str, Agent] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _shared_by_agent: dict[str, list[SharedConstraint]] | None = field(default=None, init=False, repr=False,
+                                                                        compare=False)
 
     # ------------------------------------------------------------------ declaring
     def add_agent(self, name, objective, variables, constraints=(), sense=None) -> Agent:
@@ -81,7 +84,7 @@ class EquilibriumProblem:
         equality among ``constraints`` (GAMS style ``min obj(i)`` with ``objdef(i)``).
         """
         name = str(name)
-        if name in self.agent_names:
+        if name in self._by_name:
             raise ModelError(f"agent '{name}' is declared twice; agent names must be unique")
         objective, declared_sense = _single_objective(objective, name)
         sense = _sense(sense if sense is not None else declared_sense, name)
@@ -90,6 +93,8 @@ class EquilibriumProblem:
         if not agent.variables:
             raise ModelError(f"agent '{name}' controls no variables: pass variables=... (a Var or a list)")
         self.agents.append(agent)
+        self._by_name[name] = agent
+        self._shared_by_agent = None
         return agent
 
     def add_agent_block(self, block, name=None, sense=None) -> Agent:
@@ -117,7 +122,7 @@ class EquilibriumProblem:
         if not names:
             raise ModelError("add_shared: no agents to share the constraint with; declare the agents first "
                              "or pass agents=[...]")
-        unknown = [a for a in names if a not in self.agent_names]
+        unknown = [a for a in names if a not in self._by_name]
         if unknown:
             raise ModelError(f"add_shared: unknown agent(s) {unknown}; known agents: {list(self.agent_names)}")
         for con in _constraint_list(constraints, "shared constraints"):
@@ -127,6 +132,7 @@ class EquilibriumProblem:
                 existing.variational = existing.variational or bool(variational)
             else:
                 self.shared.append(SharedConstraint(con, names, bool(variational)))
+        self._shared_by_agent = None
 
     def add_vi(self, function, variable) -> None:
         """Add the complementarity pair ``function _|_ variable`` (``variable`` kept within its bounds).
@@ -158,17 +164,27 @@ class EquilibriumProblem:
         return tuple(a.name for a in self.agents)
 
     def agent(self, name) -> Agent:
-        for a in self.agents:
-            if a.name == str(name):
-                return a
+        agent = self._by_name.get(str(name))
+        if agent is not None:
+            return agent
         raise ModelError(f"no agent named '{name}'; agents are {list(self.agent_names)}")
 
     def _shared_entry(self, con):
         return next((s for s in self.shared if s.constraint is con), None)
 
     def shared_of(self, agent_name) -> list[SharedConstraint]:
-        """The shared constraints in agent ``agent_name``'s problem, in declaration order."""
-        return [s for s in self.shared if agent_name in s.agents]
+        """The shared constraints in agent ``agent_name``'s problem, in declaration order.
+
+        The agent -> constraints index is built in one pass over ``shared`` and kept until the next
+        ``add_agent`` / ``add_shared`` (so asking for every agent costs O(total size), not O(N^2)).
+        """
+        if self._shared_by_agent is None:
+            index: dict[str, list[SharedConstraint]] = {}
+            for s in self.shared:
+                for a in s.agents:
+                    index.setdefault(a, []).append(s)
+            self._shared_by_agent = index
+        return list(self._shared_by_agent.get(str(agent_name), ()))
 
     def treatment(self, mode=None) -> dict[int, bool]:
         """Map ``id(constraint) -> variational?`` for every shared constraint under ``mode``."""

@@ -13,6 +13,7 @@ Fixed variables and parameters become numbers (their values when the translation
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import casadi as ca
@@ -24,22 +25,52 @@ from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 from sharedeq.errors import ModelError
 
 _UNARY = {
-    "exp": ca.exp, "log": ca.log, "log10": ca.log10, "sqrt": ca.sqrt, "sin": ca.sin, "cos": ca.cos,
-    "tan": ca.tan, "asin": ca.asin, "acos": ca.acos, "atan": ca.atan, "sinh": ca.sinh, "cosh": ca.cosh,
-    "tanh": ca.tanh, "asinh": ca.asinh, "acosh": ca.acosh, "atanh": ca.atanh, "floor": ca.floor,
-    "ceil": ca.ceil,
+    "exp": ca.OP_EXP, "log": ca.OP_LOG, "sqrt": ca.OP_SQRT, "sin": ca.OP_SIN, "cos": ca.OP_COS,
+    "tan": ca.OP_TAN, "asin": ca.OP_ASIN, "acos": ca.OP_ACOS, "atan": ca.OP_ATAN, "sinh": ca.OP_SINH,
+    "cosh": ca.OP_COSH, "tanh": ca.OP_TANH, "asinh": ca.OP_ASINH, "acosh": ca.OP_ACOSH, "atanh": ca.OP_ATANH,
+    "floor": ca.OP_FLOOR, "ceil": ca.OP_CEIL,
 }
+
+# Scalar SX arithmetic through ``SX.binary``/``SX.unary`` (about 3 us a node) rather than the overloaded
+# operators, whose argument-type dispatch costs 20-30 us a node; casadi applies the same simplifications.
+_PY = {ca.OP_ADD: float.__add__, ca.OP_SUB: float.__sub__, ca.OP_MUL: float.__mul__, ca.OP_DIV: float.__truediv__,
+       ca.OP_POW: float.__pow__}
+
+
+def _sx(a) -> ca.SX:
+    return a if isinstance(a, ca.SX) else ca.SX(float(a))
+
+
+def _binary(op, a, b):
+    if not isinstance(a, ca.SX) and not isinstance(b, ca.SX):
+        return _PY[op](float(a), float(b))
+    return ca.SX.binary(op, _sx(a), _sx(b))
 
 
 def _sum(node, args):
-    return ca.sum1(ca.vertcat(*args)) if len(args) > 8 else sum(args[1:], args[0])
+    symbolic = [a for a in args if isinstance(a, ca.SX)]
+    const = float(sum(a for a in args if not isinstance(a, ca.SX)))
+    if not symbolic:
+        return const
+    out = ca.sum1(ca.vertcat(*symbolic)) if len(symbolic) > 8 else symbolic[0]
+    if len(symbolic) <= 8:
+        for a in symbolic[1:]:
+            out = ca.SX.binary(ca.OP_ADD, out, a)
+    return ca.SX.binary(ca.OP_ADD, out, ca.SX(const)) if const else out
 
 
 def _unary(node, args):
-    fn = _UNARY.get(node.getname())
-    if fn is None:
-        raise ModelError(f"cannot translate the function {node.getname()}() in {node}")
-    return fn(args[0])
+    name = node.getname()
+    if name == "log10":
+        return _binary(ca.OP_DIV, _unary_op(ca.OP_LOG, args[0]), math.log(10.0))
+    op = _UNARY.get(name)
+    if op is None:
+        raise ModelError(f"cannot translate the function {name}() in {node}")
+    return _unary_op(op, args[0])
+
+
+def _unary_op(op, a):
+    return ca.SX.unary(op, _sx(a)) if isinstance(a, ca.SX) else float(ca.SX.unary(op, ca.SX(float(a))))
 
 
 def _min(node, args):
@@ -66,19 +97,35 @@ def _ranged(node, args):
     return ca.logic_and(lo, hi)
 
 
+def _mul(node, a):
+    return _binary(ca.OP_MUL, a[0], a[1])
+
+
+def _div(node, a):
+    return _binary(ca.OP_DIV, a[0], a[1])
+
+
+def _pow(node, a):
+    return _binary(ca.OP_POW, a[0], a[1])
+
+
+def _neg(node, a):
+    return ca.SX.unary(ca.OP_NEG, a[0]) if isinstance(a[0], ca.SX) else -float(a[0])
+
+
 _EXIT = {
     ne.SumExpression: _sum,
     ne.LinearExpression: _sum,
     ne.NPV_SumExpression: _sum,
-    ne.MonomialTermExpression: lambda node, a: a[0] * a[1],
-    ne.ProductExpression: lambda node, a: a[0] * a[1],
-    ne.NPV_ProductExpression: lambda node, a: a[0] * a[1],
-    ne.DivisionExpression: lambda node, a: a[0] / a[1],
-    ne.NPV_DivisionExpression: lambda node, a: a[0] / a[1],
-    ne.PowExpression: lambda node, a: a[0] ** a[1],
-    ne.NPV_PowExpression: lambda node, a: a[0] ** a[1],
-    ne.NegationExpression: lambda node, a: -a[0],
-    ne.NPV_NegationExpression: lambda node, a: -a[0],
+    ne.MonomialTermExpression: _mul,
+    ne.ProductExpression: _mul,
+    ne.NPV_ProductExpression: _mul,
+    ne.DivisionExpression: _div,
+    ne.NPV_DivisionExpression: _div,
+    ne.PowExpression: _pow,
+    ne.NPV_PowExpression: _pow,
+    ne.NegationExpression: _neg,
+    ne.NPV_NegationExpression: _neg,
     ne.UnaryFunctionExpression: _unary,
     ne.NPV_UnaryFunctionExpression: _unary,
     ne.AbsExpression: lambda node, a: ca.fabs(a[0]),
@@ -108,7 +155,39 @@ class Translator:
 
     def __call__(self, expr):
         """The SX (or float) equal to the Pyomo expression ``expr``."""
-        return self.leaf_or_none(expr) if self._is_leaf(expr) else self._visitor.walk_expression(expr)
+        if self._is_leaf(expr):
+            return self.leaf_or_none(expr)
+        linear = self.linear(expr) if type(expr) is ne.LinearExpression else None
+        return linear if linear is not None else self._visitor.walk_expression(expr)
+
+    def linear(self, node):
+        """``sum_k c_k x_k + c_0`` of a ``LinearExpression`` as one sparse product (None: not plain monomials).
+
+        A long linear row (a shared constraint, a total) costs one casadi call instead of one per term.
+        """
+        coefs, syms, const = [], [], 0.0
+        for arg in node.args:
+            kind = type(arg)
+            if kind in native_numeric_types:
+                const += arg
+                continue
+            if kind is ne.MonomialTermExpression:
+                coef, var = arg.args
+                coef = coef if type(coef) in native_numeric_types else value(coef)
+            elif arg.is_variable_type():
+                coef, var = 1.0, arg
+            else:
+                return None
+            x = self.leaf_or_none(var)
+            if isinstance(x, ca.SX):
+                coefs.append(coef)
+                syms.append(x)
+            else:
+                const += coef * x
+        if not syms:
+            return float(const)
+        out = ca.dot(ca.DM(coefs), ca.vertcat(*syms))
+        return ca.SX.binary(ca.OP_ADD, out, ca.SX(float(const))) if const else out
 
     @staticmethod
     def _is_leaf(expr):
@@ -147,7 +226,8 @@ class _Visitor(StreamBasedExpressionVisitor):
         if child.is_expression_type() and not child.is_named_expression_type():
             if not child.is_potentially_variable():
                 return False, value(child)
-            return True, None
+            linear = self.tr.linear(child) if type(child) is ne.LinearExpression else None
+            return (True, None) if linear is None else (False, linear)
         return False, self.tr.leaf_or_none(child)
 
     def exitNode(self, node, data):
