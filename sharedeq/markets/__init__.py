@@ -1,4 +1,4 @@
-"""Market equilibria: linear Fisher markets (Eisenberg-Gale, DPSV, max-flow certificate)."""
+"""Market equilibria: linear Fisher markets (sharedeq problem, Eisenberg-Gale, DPSV, max-flow certificate)."""
 
 from .fisher import (
     DPSVError,
@@ -10,8 +10,10 @@ from .fisher import (
     dpsv,
     eisenberg_gale,
     equilibrium_residuals,
+    fisher_problem,
     fisher_tables,
     max_flow_certificate,
+    solve_fisher_equilibrium,
 )
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "dpsv",
     "eisenberg_gale",
     "equilibrium_residuals",
+    "fisher_problem",
     "fisher_tables",
     "max_flow_certificate",
+    "solve_fisher_equilibrium",
 ]

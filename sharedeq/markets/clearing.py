@@ -27,6 +27,11 @@ Two normalisations restore a square, nonsingular system:
   ``t = 0``: every market clears. The bordered Jacobian ``[[Dz, 1], [1', 0]]`` is nonsingular when ``Dz`` has
   rank ``m - 1`` (its kernel is spanned by ``p``, and ``1' p = 1 != 0``). ``t != 0`` at a solution means that
   Walras' law fails (some budget does not bind), and :func:`clearing_table` shows it.
+
+Neither is needed when the model itself fixes the price level, as in a Fisher market, where buyers hold money:
+budgets ``p . x_i <= e_i`` with fixed ``e_i`` are not homogeneous in ``p``, and when they bind and the markets
+clear, ``sum_j p_j s_j = sum_i e_i`` pins the scale. There ``normalization=None`` adds the ``m`` conditions
+``z_j _|_ p_j >= 0`` as they are (no price fixed, no market dropped, no auxiliary variable).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from pyomo.core.base.var import VarData
 
 from sharedeq.errors import ModelError
 
-NORMALIZATIONS = ("numeraire", "simplex")
+NORMALIZATIONS = ("numeraire", "simplex", None)
 
 
 @dataclass
@@ -49,7 +54,7 @@ class MarketClearing:
 
     prices: dict
     excess_supply: dict
-    normalization: str
+    normalization: str | None
     numeraire: object = None
     walras: VarData | None = None
 
@@ -64,7 +69,8 @@ def add_market_clearing(problem, prices, excess_supply, normalization="numeraire
     prices: an indexed Var or a mapping good -> variable; their lower bounds are raised to 0 where lower.
     excess_supply: a mapping good -> Pyomo expression (supply minus demand), or a function of the good.
     normalization: ``"numeraire"`` (``prices[numeraire]`` fixed to 1, its market dropped; default numeraire:
-        the first good) or ``"simplex"`` (sum of prices 1, with an auxiliary variable ``<model>.walras_t``).
+        the first good), ``"simplex"`` (sum of prices 1, with an auxiliary variable ``<model>.walras_t``) or
+        ``None`` (the model already fixes the price level, e.g. money budgets: every market as it is).
     """
     prices = _price_map(prices)
     excess = {j: (excess_supply(j) if callable(excess_supply) else _lookup(excess_supply, j)) for j in prices}
@@ -76,9 +82,18 @@ def add_market_clearing(problem, prices, excess_supply, normalization="numeraire
     if normalization == "numeraire":
         return _numeraire(problem, prices, excess, _numeraire_good(prices, numeraire))
     if numeraire is not None:
-        raise ModelError("add_market_clearing: a numeraire is only used with normalization='numeraire'; "
-                         "'simplex' normalises sum p = 1 instead")
+        raise ModelError(f"add_market_clearing: a numeraire is only used with normalization='numeraire', "
+                         f"not with {normalization!r}")
+    if normalization is None:
+        return _unnormalised(problem, prices, excess)
     return _simplex(problem, prices, excess)
+
+
+def _unnormalised(problem, prices, excess) -> MarketClearing:
+    """``z_j _|_ p_j`` for all ``j``: the model fixes the price level itself."""
+    for j, var in prices.items():
+        problem.add_vi(excess[j], var)
+    return MarketClearing(prices, excess, None)
 
 
 def _numeraire(problem, prices, excess, good) -> MarketClearing:

@@ -8,8 +8,12 @@ allocation x >= 0 with
 * budget exhaustion: sum_j p_j x_ij = e_i for every buyer i,
 * optimal bundles: x_ij > 0 only if u_ij / p_j = alpha_i := max_k u_ik / p_k (maximum bang per buck, MBB).
 
-Two independent ways to compute them are provided, plus an exact check:
+Three ways to compute them are provided, plus an exact check:
 
+* :func:`fisher_problem` writes the market itself as a sharedeq equilibrium problem: buyer i is an agent with
+  the LP  max u_i . x_i  s.t.  p . x_i <= e_i,  x_i >= 0  (the prices are not its variables), and the markets
+  clear by  s_j - sum_i x_ij >= 0 _|_ p_j >= 0.  Money budgets fix the price level (no normalisation);
+  :func:`solve_fisher_equilibrium` solves it with :meth:`sharedeq.EquilibriumProblem.solve`.
 * :func:`eisenberg_gale` solves the Eisenberg-Gale program with Ipopt; the prices are the multipliers of
   the supply constraints (its KKT conditions are exactly the three conditions above), optionally polished
   onto the equality graph they imply and certified by max flow.
@@ -31,8 +35,12 @@ import casadi as ca
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+
+from sharedeq.markets.clearing import add_market_clearing
+from sharedeq.problem import EquilibriumProblem
 
 __all__ = [
     "DPSVError",
@@ -44,8 +52,10 @@ __all__ = [
     "dpsv",
     "eisenberg_gale",
     "equilibrium_residuals",
+    "fisher_problem",
     "fisher_tables",
     "max_flow_certificate",
+    "solve_fisher_equilibrium",
 ]
 
 
@@ -240,7 +250,8 @@ def equilibrium_residuals(market: FisherMarket, prices, allocation) -> Equilibri
 class FisherResult:
     """Equilibrium prices p (m,), allocation x (n x m) and diagnostics of one solve.
 
-    ``iterations`` counts Ipopt iterations (EG) or price-raising steps (DPSV); ``phases`` counts DPSV phases.
+    ``iterations`` counts Ipopt iterations (EG, sharedeq) or price-raising steps (DPSV); ``phases`` counts DPSV
+    phases; ``solution`` is the :class:`sharedeq.Solution` of :func:`solve_fisher_equilibrium` (else None).
     """
 
     market: FisherMarket
@@ -253,6 +264,7 @@ class FisherResult:
     status: str
     success: bool
     phases: int = 0
+    solution: object = None
 
     @property
     def utilities(self) -> np.ndarray:
@@ -339,6 +351,79 @@ def eisenberg_gale(
         time=time.perf_counter() - start,
         status=status,
         success=bool(stats["success"]) or polished is not None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The market as a sharedeq equilibrium problem
+# ---------------------------------------------------------------------------------------------------------
+
+
+def fisher_problem(market: FisherMarket) -> EquilibriumProblem:
+    """The linear Fisher market as an equilibrium problem: buyers are LP agents, prices clear the markets.
+
+    Model (0-based indices as in ``market``): ``x[i, j] >= 0`` for every ``u_ij > 0``, ``p[j] >= 0``,
+    ``utility[i] = sum_j u_ij x[i, j]``, ``budget[i]: sum_j p[j] x[i, j] <= e_i``, ``excess[j] = s_j - sum_i
+    x[i, j]``.  Agent ``buyer<i>`` maximises ``utility[i]`` over its ``x[i, :]`` subject to ``budget[i]``;
+    its KKT conditions are ``mu_i p_j - u_ij >= 0 _|_ x_ij >= 0`` and ``e_i - p . x_i >= 0 _|_ mu_i >= 0``,
+    so ``mu_i = alpha_i`` (bang per buck) and money goes only to MBB goods.  Markets clear by
+    ``excess[j] _|_ p[j] >= 0`` without a normalisation (:func:`add_market_clearing` with ``None``): budgets
+    in money are not homogeneous in ``p``, and ``sum_j p_j s_j = sum_i e_i`` fixes the level.
+
+    Start: each buyer spends ``e_i u_ij / sum_k u_ik`` on good ``j``; ``p_j`` = money spent on ``j`` / ``s_j``
+    and ``x_ij`` = spending / ``p_j``, so budgets bind and markets clear and only the MBB conditions are off.
+    """
+    U, e, s = market.floats()
+    n, m = U.shape
+    buyer, good = np.nonzero(U)
+    spend = np.zeros((n, m))
+    spend[buyer, good] = e[buyer] * U[buyer, good] / U.sum(axis=1)[buyer]
+    p0 = spend.sum(axis=0) / s
+    x0 = spend / p0
+    goods_of = [g.tolist() for g in np.split(good, np.cumsum(np.bincount(buyer, minlength=n))[:-1])]
+    by_good = np.argsort(good, kind="stable")
+    buyers_of = [b.tolist() for b in np.split(buyer[by_good], np.cumsum(np.bincount(good, minlength=m))[:-1])]
+    model = pyo.ConcreteModel(name=f"linear Fisher market, {n} buyers x {m} goods")
+    model.I, model.J = pyo.RangeSet(0, n - 1), pyo.RangeSet(0, m - 1)
+    model.pairs = pyo.Set(initialize=list(zip(buyer.tolist(), good.tolist(), strict=True)), dimen=2, ordered=True)
+    model.x = pyo.Var(model.pairs, domain=pyo.NonNegativeReals, initialize=lambda _, i, j: x0[i, j])
+    model.p = pyo.Var(model.J, domain=pyo.NonNegativeReals, initialize=lambda _, j: p0[j])
+    model.utility = pyo.Expression(model.I, rule=lambda mo, i: sum(U[i, j] * mo.x[i, j] for j in goods_of[i]))
+    model.budget = pyo.Constraint(model.I, rule=lambda mo, i: sum(mo.p[j] * mo.x[i, j] for j in goods_of[i]) <= e[i])
+    model.excess = pyo.Expression(model.J, rule=lambda mo, j: s[j] - sum(mo.x[i, j] for i in buyers_of[j]))
+    problem = EquilibriumProblem(model, name=model.name)
+    for i in model.I:
+        problem.add_agent(f"buyer{i}", model.utility[i], [model.x[i, j] for j in goods_of[i]],
+                          constraints=model.budget[i], sense="max")
+    add_market_clearing(problem, model.p, model.excess, normalization=None)
+    return problem
+
+
+def solve_fisher_equilibrium(market: FisherMarket, **solve_options) -> FisherResult:
+    """Build :func:`fisher_problem` and solve it (``solve_options`` go to :meth:`EquilibriumProblem.solve`).
+
+    Prices are the values of ``p``; the budget multipliers are the buyers' bang per buck ``alpha_i``.
+    """
+    start = time.perf_counter()
+    problem = fisher_problem(market)
+    solution = problem.solve(**solve_options)
+    model = problem.model
+    prices = np.array([solution.value(model.p[j]) for j in model.J])
+    allocation = np.zeros((market.n_buyers, market.n_goods))
+    for (i, j), var in model.x.items():
+        allocation[i, j] = solution.value(var)
+    return FisherResult(
+        market=market,
+        method="sharedeq",
+        prices=prices,
+        allocation=allocation,
+        # p = 0 is possible only off equilibrium (unconverged); the residuals need p > 0
+        residuals=equilibrium_residuals(market, np.maximum(prices, np.finfo(float).tiny), allocation),
+        iterations=solution.iterations,
+        time=time.perf_counter() - start,
+        status=solution.message,
+        success=bool(solution.converged),
+        solution=solution,
     )
 
 

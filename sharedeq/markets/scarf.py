@@ -17,17 +17,36 @@ Two maps are kept side by side, because the source article (seed 001) mixes them
 Both have their only equilibrium ray at equal prices. The article regularises with the auxiliary term
 G_i(x) = s F_i(x) + (sum_j x_j - 1), s = +1 or -1 (``regularised``): summing (article map) or pricing
 (Walras' law, Scarf's map) the equations G = 0 forces sum x = 1 and F = 0, so the root is (1/3, 1/3, 1/3).
+
+``scarf_economy_problem`` writes Scarf's economy itself as an equilibrium problem, without the closed form:
+consumer i is an agent with the linear program
+
+    max u_i   s.t.  own_i: u_i <= x_ii,  next_i: u_i <= x_{i,i+1},  budget_i: p . x_i <= p_i,  x_i >= 0,
+
+(u_i free, prices not its variables), and prices clear the markets ``1 - sum_i x_ij _|_ p_j >= 0`` with
+``add_market_clearing``. Every equilibrium price is positive (a zero price leaves a consumer with no income
+facing free goods, or over-demands a neighbour's good). For odd n the equilibrium is unique, equal prices with
+x_ii = x_{i,i+1} = 1/2; for even n, F = 0 iff p_{i-1} = p_{i+1}, so every p = (a, b, a, b, ...) is one.
+The MCP also has *asymptotic* solutions at the boundary: along p = (e^2, e, 1), e -> 0, the natural residual
+tends to 0 (the goods in excess supply are nearly free, the budget multipliers 1/(p_i + p_{i+1}) blow up), but
+the limit is no equilibrium. The builder therefore starts at the consumers' own demand at the starting prices,
+and ``ScarfEconomyResult.verified`` re-checks the answer scale-free against the closed form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
 from scipy.integrate import solve_ivp
 
+from sharedeq.errors import ModelError
 from sharedeq.homotopy import HomotopyResult, fixed_point_homotopy, positive_orthant
+from sharedeq.markets.clearing import MarketClearing, add_market_clearing, clearing_table
+from sharedeq.problem import EquilibriumProblem
 
 ARTICLE_START = (0.5, 0.3, 0.2)
 
@@ -221,3 +240,115 @@ def plot_tatonnement(orbits: dict[str, Tatonnement], path) -> None:
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("Tatonnement dp/dt = F(p) on the price simplex")
     fig.savefig(path, dpi=120)
+
+
+# ---------------------------------------------------------------------- Scarf's economy as an equilibrium problem
+def _economy_start(n: int, prices, normalization: str) -> np.ndarray:
+    """Starting prices in the normalisation's scale (sum 1, or p_1 = 1); equal prices by default."""
+    p = np.ones(n) if prices is None else np.asarray(prices, dtype=float)
+    if p.shape != (n,) or not np.all(np.isfinite(p)) or np.any(p <= 0):
+        raise ModelError(f"Scarf economy: starting prices must be {n} positive numbers, got {prices}")
+    return p / (p.sum() if normalization == "simplex" else p[0])
+
+
+def _scarf_economy(n, normalization, prices) -> tuple[EquilibriumProblem, MarketClearing]:
+    if not isinstance(n, int) or n < 3:
+        raise ModelError(f"Scarf economy: n must be an integer >= 3 (goods = consumers), got {n!r}")
+    if normalization not in ("simplex", "numeraire"):
+        raise ModelError(f"Scarf economy: normalization must be 'simplex' or 'numeraire' (budgets p . x_i <= p_i "
+                         f"are homogeneous in p, so the price level must be fixed), got {normalization!r}")
+    p0 = _economy_start(n, prices, normalization)
+    demand = scarf_consumer_demand(p0)  # start at the consumers' own choices at p0 (see the module docstring)
+    m = pyo.ConcreteModel(name="scarf_economy")
+    m.I = pyo.RangeSet(n)
+    nxt = {i: i % n + 1 for i in m.I}
+    m.p = pyo.Var(m.I, domain=pyo.NonNegativeReals, initialize=lambda m, j: p0[j - 1])
+    m.x = pyo.Var(m.I, m.I, domain=pyo.NonNegativeReals, initialize=lambda m, i, j: demand[i - 1, j - 1])
+    m.u = pyo.Var(m.I, initialize=lambda m, i: demand[i - 1, i - 1])
+    m.utility = pyo.Expression(m.I, rule=lambda m, i: m.u[i])
+    m.own = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] <= m.x[i, i])
+    m.next = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] <= m.x[i, nxt[i]])
+    m.budget = pyo.Constraint(m.I, rule=lambda m, i: sum(m.p[j] * m.x[i, j] for j in m.I) <= m.p[i])
+    m.excess = pyo.Expression(m.I, rule=lambda m, j: 1 - sum(m.x[i, j] for i in m.I))
+    problem = EquilibriumProblem(m, name=f"Scarf 1960 economy, n = {n}")
+    for i in m.I:
+        problem.add_agent(f"consumer{i}", m.utility[i], [m.u[i], *(m.x[i, j] for j in m.I)],
+                          constraints=[m.own[i], m.next[i], m.budget[i]], sense="max")
+    clearing = add_market_clearing(problem, m.p, m.excess, normalization,
+                                   1 if normalization == "numeraire" else None)
+    return problem, clearing
+
+
+def scarf_economy_problem(n: int = 3, normalization: str = "simplex", prices=None) -> EquilibriumProblem:
+    """Scarf's economy: consumer i maximises u_i <= x_ii, x_{i,i+1} s.t. p . x_i <= p_i; prices clear markets.
+
+    normalization: ``"simplex"`` (sum p = 1) or ``"numeraire"`` (p_1 = 1). prices: starting prices (any
+    positive vector, rescaled; default equal), with allocations started at the Leontief demand at them.
+    """
+    return _scarf_economy(n, normalization, prices)[0]
+
+
+@dataclass
+class ScarfEconomyResult:
+    """A solved Scarf economy: prices p, allocation x (consumer i, good j), utilities u, budget multipliers."""
+
+    problem: EquilibriumProblem
+    clearing: MarketClearing
+    solution: object
+    prices: np.ndarray = field(init=False)
+    allocation: np.ndarray = field(init=False)
+    utilities: np.ndarray = field(init=False)
+    income_multipliers: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        m, value = self.problem.model, self.solution.value
+        self.prices = np.array([value(m.p[j]) for j in m.I])
+        self.allocation = np.array([[value(m.x[i, j]) for j in m.I] for i in m.I])
+        self.utilities = np.array([value(m.u[i]) for i in m.I])
+        self.income_multipliers = np.array([self.solution.multiplier(m.budget[i]) for i in m.I])
+
+    @property
+    def n(self) -> int:
+        return self.prices.size
+
+    @property
+    def normalised_prices(self) -> np.ndarray:
+        """p / sum p."""
+        return self.prices / self.prices.sum()
+
+    @property
+    def excess_demand(self) -> np.ndarray:
+        """Scarf's closed-form excess demand F(p) (``scarf_excess_demand``) at the solution's prices."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return scarf_excess_demand(self.prices)
+
+    @property
+    def demand_gap(self) -> float:
+        """max |x - Leontief demand at p|: the agents' LP choices against the closed form."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(np.max(np.abs(self.allocation - scarf_consumer_demand(self.prices))))
+
+    def verified(self, tol: float = 1e-6) -> bool:
+        """Converged MCP and, scale-free, F(p) = 0 and x = demand(p) to ``tol`` (NaN at zero prices fails)."""
+        return bool(self.solution.converged and np.max(np.abs(self.excess_demand)) <= tol
+                    and self.demand_gap <= tol)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Prices, allocations, consumers (utility, income, spending, budget multiplier), clearing, residuals."""
+        goods = [f"good {j}" for j in range(1, self.n + 1)]
+        consumers = [f"consumer{i}" for i in range(1, self.n + 1)]
+        prices = pd.DataFrame({"price": self.prices, "p / sum p": self.normalised_prices,
+                               "closed-form excess demand F(p)": self.excess_demand}, index=goods)
+        allocation = pd.DataFrame(self.allocation, index=consumers, columns=goods)
+        agents = pd.DataFrame({"utility": self.utilities, "income p_i": self.prices,
+                               "spending p . x_i": self.allocation @ self.prices,
+                               "budget multiplier": self.income_multipliers}, index=consumers)
+        self.solution.load()
+        return {"prices": prices, "allocation": allocation, "consumers": agents,
+                "clearing": clearing_table(self.clearing), "residuals": self.solution.residuals}
+
+
+def solve_scarf_economy(n: int = 3, normalization: str = "simplex", prices=None, **solve_options) -> ScarfEconomyResult:
+    """Build and solve Scarf's economy (``solve_options`` go to :meth:`EquilibriumProblem.solve`)."""
+    problem, clearing = _scarf_economy(n, normalization, prices)
+    return ScarfEconomyResult(problem, clearing, problem.solve(**solve_options))
