@@ -18,12 +18,12 @@ from sharedeq.mcp import MCP
 from sharedeq.problem import Agent, EquilibriumProblem, SharedConstraint, VIPair
 from sharedeq.solution import Solution
 from sharedeq.solve import solve
-from sharedeq.verify import best_response_check, kkt_check
+from sharedeq.verify import best_response_check, kkt_check, second_order_check
 
 __all__ = [
     "Agent", "EmpError", "EmpInfo", "EquilibriumProblem", "MCP", "ModelError", "SharedConstraint", "Solution",
     "SolverUnavailable",
     "VIPair", "best_response_check", "build_mcp", "gams_name", "kkt_check",
-    "parse_empinfo", "problem_from_empinfo", "resolve_empinfo", "solve", "to_empinfo",
+    "parse_empinfo", "problem_from_empinfo", "resolve_empinfo", "second_order_check", "solve", "to_empinfo",
 ]
 __version__ = "0.1.0"

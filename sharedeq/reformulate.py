@@ -73,6 +73,11 @@ class RelaxedNLP:
         return lbx, ubx
 
 
+def _rows(vector: ca.SX, index: np.ndarray) -> ca.SX:
+    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
+    return vector[index.tolist()] if index.size else ca.SX(0, 1)
+
+
 def relax(mcp: MCP) -> RelaxedNLP:
     """Build the relaxed NLP of ``mcp`` with block-assembled exact derivatives."""
     n = mcp.size
@@ -105,8 +110,8 @@ def relax(mcp: MCP) -> RelaxedNLP:
     if n_minus:
         products.append((ca.DM(ub[has_minus]) - z[idx_minus]) * s_minus)
     products = ca.vertcat(*products) if products else ca.SX(0, 1)
-    g_local = ca.vertcat(residual[local_rows.tolist()], products)
-    g_dense = residual[dense_rows.tolist()]
+    g_local = ca.vertcat(_rows(residual, local_rows), products)
+    g_dense = _rows(residual, dense_rows)
     # row order: local equations, dense equations, products
     n_loc = len(local_rows)
     g = ca.vertcat(g_local[:n_loc], g_dense, g_local[n_loc:])

@@ -39,6 +39,7 @@ class Solution:
     weights: object = None
     backend: str = "casadi"
     tol: float = 1e-8
+    second_order: pd.DataFrame | None = field(default=None, repr=False)
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
@@ -176,17 +177,51 @@ class Solution:
         out.index.name = "agent"
         return out
 
+    # ------------------------------------------------------------------ second order
+    def check_second_order(self, tol=1e-6) -> pd.DataFrame:
+        """Each agent's curvature (:func:`sharedeq.verify.second_order_check`), kept for :meth:`summary`."""
+        from sharedeq.verify import second_order_check
+
+        self.second_order = second_order_check(self.problem, self, tol)
+        return self.second_order
+
+    @property
+    def not_best_responses(self) -> list[str]:
+        """Agents at a saddle or maximum of their own problem (negative curvature); empty until checked."""
+        from sharedeq.verify import SADDLE
+
+        if self.second_order is None:
+            return []
+        return [str(a) for a in self.second_order.index[self.second_order["verdict"] == SADDLE]]
+
     # ------------------------------------------------------------------ reporting
     def summary(self) -> str:
-        """A readable report; the first line says whether this is an equilibrium."""
-        head = "EQUILIBRIUM FOUND" if self.converged else "NOT CONVERGED: this is not a verified equilibrium"
+        """A readable report; the first line says whether this is an equilibrium.
+
+        A converged solve whose second-order check (:meth:`check_second_order`) found an agent with negative
+        curvature is a KKT point, not an equilibrium, and the first line says so.
+        """
+        bad = self.not_best_responses if self.converged else []
+        head = "NOT CONVERGED: this is not a verified equilibrium" if not self.converged else \
+            "KKT POINT, NOT AN EQUILIBRIUM" if bad else "EQUILIBRIUM FOUND"
         mode = self.mode or "as declared"
-        lines = [f"{head}: {self.problem.name} (mode {mode}, backend {self.backend})", f"  {self.message}",
-                 f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
-                 f"KKT {self.timings['kkt']:.3f} s, solve {self.timings['solve']:.3f} s", ""]
+        message = self.message if not bad else \
+            f"KKT point: MCP residual {self.residual:.2e} <= tol {self.tol:g}, but the second-order check fails"
+        lines = [f"{head}: {self.problem.name} (mode {mode}, backend {self.backend})", f"  {message}"]
+        for name in bad[:5]:
+            low = self.second_order.at[name, "min_eigenvalue"]
+            lines.append(f"  agent '{name}' has negative curvature (smallest reduced-Hessian eigenvalue {low:.3g}): "
+                         f"a saddle or maximum of its own problem, not a best response")
+        if len(bad) > 5:
+            lines.append(f"  ... and {len(bad) - 5} more agents with negative curvature")
+        lines += [f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
+                  f"KKT {self.timings['kkt']:.3f} s, solve {self.timings['solve']:.3f} s", ""]
         agents = pd.concat([self.objective_values, self.residuals], axis=1)
         sections = [("Agents (objective and KKT residuals)", agents), ("Variables", self.variables),
                     ("Multipliers", self.multipliers)]
+        if self.second_order is not None:
+            sections.append(("Second-order check (each agent's Lagrangian on its active constraints)",
+                             self.second_order))
         if not self.converged:
             sections.insert(0, ("What was tried", self.steps))
         with pd.option_context("display.width", 120, "display.max_rows", 60, "display.float_format",
@@ -215,6 +250,7 @@ class Solution:
             "objectives": {a: float(v) for a, v in self.objective_values.items()},
             "residuals": {a: {k: float(v) for k, v in row.items()} for a, row in self.residuals.iterrows()},
             "iterations": self.iterations,
+            "second_order": None if self.second_order is None else dict(self.second_order["verdict"]),
             "timings": {k: float(v) for k, v in self.timings.items()},
         }
 

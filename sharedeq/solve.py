@@ -4,7 +4,9 @@
 2. :func:`sharedeq.reformulate.relax` relaxes complementarity to ``(z - lb) s <= eps``.
 3. Ipopt solves the relaxation for a decreasing sequence of ``eps``, each run warm-started from the last.
 4. The polish fixes the active set that the relaxation found and solves the remaining square system, which
-   takes the residual from about ``sqrt(eps)`` to machine accuracy.
+   takes the residual from about ``sqrt(eps)`` to machine accuracy: Newton's method with a sparse LU
+   (:mod:`sharedeq.newton`) as soon as ``eps <= newton_from``, and Ipopt on the square system as the fallback
+   when Newton fails (a wrong active set, or a singular system as with degenerate LP agents).
 5. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
 
 Every step is recorded (``solution.steps``), so a failure says what was tried.
@@ -18,14 +20,21 @@ import numpy as np
 
 from sharedeq.backends import get_backend
 from sharedeq.kkt import build_mcp
+from sharedeq.newton import newton_polish
 from sharedeq.reformulate import relax
 from sharedeq.solution import Solution
 
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
+NEWTON_FROM = 1e-6
+#: A converged solve is checked for second-order sufficiency (a KKT point of a non-concave agent is not a best
+#: response) when the MCP and its largest agent are at most this big; call ``solution.check_second_order()``
+#: for larger ones (cost: O(nnz) plus a dense eigenproblem of each agent's size).
+SECOND_ORDER_MAX_PAIRS = 5000
+SECOND_ORDER_MAX_AGENT_VARIABLES = 500
 
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
-          eps_schedule=EPS_SCHEDULE, polish=True) -> Solution:
+          eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM) -> Solution:
     """Compute an equilibrium of ``problem``.
 
     mode: "gne" (each agent its own multiplier per shared constraint), "ve" (one shared multiplier), or None
@@ -35,6 +44,8 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     options: Ipopt options passed through (e.g. ``{"max_iter": 500, "print_level": 5}``).
     lift: "auto" lifts shared aggregates into auxiliary variables (sparse); "none" inlines them (dense).
     tol: the MCP residual (infinity norm of the natural residual) below which the solve counts as converged.
+    eps_schedule, polish, newton_from: the relaxation parameters tried in turn; whether to polish; the ``eps``
+        from which each relaxed point is polished by Newton's method (0 turns the Newton polish off).
     """
     timings = {}
     start = time.perf_counter()
@@ -45,13 +56,19 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     timings["reformulate"] = time.perf_counter() - start
     engine = get_backend(backend)(nlp, options)
     start = time.perf_counter()
-    steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish)
+    steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from)
     timings["solve"] = time.perf_counter() - start
-    return Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol,
-                          backend=engine.name)
+    solution = Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol,
+                              backend=engine.name)
+    if solution.converged and mcp.size <= SECOND_ORDER_MAX_PAIRS and \
+            max((len(a.variables) for a in problem.agents), default=0) <= SECOND_ORDER_MAX_AGENT_VARIABLES:
+        start = time.perf_counter()
+        solution.check_second_order()
+        solution.timings["second_order"] = time.perf_counter() - start
+    return solution
 
 
-def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish):
+def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from):
     n = mcp.size
     x = nlp.start(mcp, mcp.z0)
     lam_x = lam_g = None
@@ -66,6 +83,13 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish):
             x, lam_x, lam_g = raw.x, raw.lam_x, raw.lam_g
             if res < best_res:
                 best_x, best_res = raw.x, res
+        if best_res > tol and polish and eps <= newton_from and np.isfinite(res):
+            newton = newton_polish(mcp, nlp, raw.x)
+            res = _residual(mcp, newton.z)
+            steps.append({"step": "newton polish (active set fixed)", "ipopt_status": newton.status,
+                          "iterations": 0, "residual": res, "seconds": newton.seconds})
+            if res < best_res:
+                best_x, best_res = np.r_[newton.z, raw.x[n:]], res
         if best_res <= tol:
             break
     if polish and best_res > tol:

@@ -6,6 +6,9 @@
 * :func:`best_response_check` fixes the other agents at the solution and re-solves each agent's own problem
   with Ipopt from several starting points; the gain ``f_i(x*) - min f_i(., x*_{-i})`` must be about zero.
   For convex agents this certifies a Nash equilibrium; for nonconvex ones it is evidence, not proof.
+* :func:`second_order_check` is the cheap middle ground: the curvature of each agent's Lagrangian on the
+  tangent space of its active constraints, which tells a local minimum from a saddle or maximum that satisfies
+  the KKT conditions just as well (a maximiser with a convex objective, say).
 """
 
 from __future__ import annotations
@@ -14,74 +17,168 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.calculus.derivatives import Modes, differentiate
+from pyomo.core.expr.calculus.diff_with_pyomo import _diff_map, _LeafToRootVisitor
+from pyomo.core.expr.visitor import nonpyomo_leaf_types
+from scipy import linalg, sparse
+from scipy.sparse.linalg import inv
 
 from sharedeq.errors import ModelError
 from sharedeq.translate import Translator
 
 
-def _grad(expr, wrt) -> np.ndarray:
-    if not hasattr(expr, "is_expression_type") and not isinstance(expr, VarData):
-        return np.zeros(len(wrt))
-    return np.array([float(g) for g in differentiate(expr, wrt_list=wrt, mode=Modes.reverse_numeric)])
+class _Gradient:
+    """``d expr / d var`` for one expression: local entries plus ``d expr / d e`` times the gradient of each named
+    Expression ``e`` inside (kept unexpanded, so reading one variable's entry costs O(number of such ``e``))."""
+
+    def __init__(self, local: dict[int, float], chained: list):
+        self.local = local
+        self.chained = chained
+
+    def get(self, var) -> float:
+        return self.local.get(id(var), 0.0) + sum(d * g.get(var) for d, g in self.chained)
 
 
-def _implicit_chain(problem, own):
-    """For implicit variables y defined by c(y, x) = 0: ``dy/dx_own = -(dc/dx_own) / (dc/dy)``."""
-    chain = {}
-    for var, con in problem.implicit:
-        g = _grad(con.body, [var, *own])
-        chain[id(var)] = (var, -g[1:] / g[0])
-    return chain
+class _Gradients:
+    """Reverse-mode gradients with Pyomo's own differentiation, each named Expression differentiated once.
+
+    ``grad(expr)`` returns the gradient of ``expr`` over all variables. A named Expression met inside ``expr``
+    is a leaf whose gradient (computed once, cached) enters by the chain rule, so N objectives that share an
+    aggregate cost O(N + size of the aggregate), not O(N^2).
+    """
+
+    def __init__(self):
+        self.named: dict[int, tuple[float, _Gradient]] = {}
+
+    def grad(self, expr) -> _Gradient:
+        if isinstance(expr, VarData):
+            return _Gradient({id(expr): 1.0}, [])
+        if not hasattr(expr, "is_expression_type") or not expr.is_expression_type():
+            return _Gradient({}, [])
+        if expr.is_named_expression_type():
+            return self._named(expr)[1]
+        der = ComponentMap()
+        leaves = []
+        visitor = _NamedLeafVisitor(ComponentMap(), der, [], self, leaves)
+        visitor.dfs_postorder_stack(expr)
+        der[expr] = 1.0
+        for node in reversed(visitor.expr_list):
+            if node.__class__ in _diff_map:
+                _diff_map[node.__class__](node, visitor.val_dict, der)
+            else:
+                raise ModelError(f"kkt_check cannot differentiate {type(node).__name__} in {expr}")
+        local = {id(v): float(d) for v, d in der.items() if isinstance(v, VarData)}
+        return _Gradient(local, [(float(der[e]), self._named(e)[1]) for e in leaves if der[e]])
+
+    def _named(self, expr) -> tuple[float, _Gradient]:
+        """Value and gradient of a named Expression (cached)."""
+        if id(expr) not in self.named:
+            self.named[id(expr)] = (pyo.value(expr), self.grad(expr.expr))
+        return self.named[id(expr)]
 
 
-def _total_grad(expr, own, chain) -> np.ndarray:
-    if not chain:
-        return _grad(expr, own)
-    ys = [var for var, _ in chain.values()]
-    g = _grad(expr, [*own, *ys])
-    out = g[: len(own)].copy()
-    for j, (_, dy) in enumerate(chain.values()):
-        out += g[len(own) + j] * dy
+class _NamedLeafVisitor(_LeafToRootVisitor):
+    """Pyomo's reverse-mode value pass, stopping at named Expressions (their values come from the cache)."""
+
+    def __init__(self, val_dict, der_dict, expr_list, gradients, leaves):
+        super().__init__(val_dict, der_dict, expr_list)
+        self.gradients = gradients
+        self.leaves = leaves
+
+    def visiting_potential_leaf(self, node):
+        if node.__class__ not in nonpyomo_leaf_types and node.is_named_expression_type() and node not in self.val_dict:
+            self.val_dict[node] = self.gradients._named(node)[0]
+            self.der_dict[node] = 0.0
+            self.leaves.append(node)
+            return True, self.val_dict[node]
+        return super().visiting_potential_leaf(node)
+
+
+def _restrict(grad: _Gradient, own) -> np.ndarray:
+    return np.array([grad.get(v) for v in own])
+
+
+def _implicit_gradients(problem, gradients):
+    """For implicit variables y defined by c(y, x) = 0: y and the gradient map of c (used as dy/dx = -c_x / c_y)."""
+    return [(var, gradients.grad(con.body)) for var, con in problem.implicit]
+
+
+def _total_grad(grad: _Gradient, own, implicit) -> np.ndarray:
+    """``d expr / d x_own`` with implicit variables eliminated: ``g_x + sum_y g_y * (-c_x / c_y)``."""
+    out = _restrict(grad, own)
+    for var, c in implicit:
+        g_y = grad.get(var)
+        if g_y:
+            out -= g_y * _restrict(c, own) / c.get(var)
     return out
 
 
-def _objective_gradient(agent, own, chain):
+def _objective_gradient(agent, own, implicit, gradients):
+    """The objective's gradient over ``own``; a GAMS objective variable through its defining equality."""
     obj = agent.objective
     if isinstance(obj, VarData):
         objdef = next(c for c in agent.constraints if c.equality and any(
             v is obj for v in pyo.expr.identify_variables(c.body)))
-        g = _grad(objdef.body, [obj, *own])
-        return -g[1:] / g[0], objdef
+        g = gradients.grad(objdef.body)
+        return -_restrict(g, own) / g.get(obj), objdef
     expr = obj.expr if isinstance(obj, ObjectiveData) else obj
-    return _total_grad(expr, own, chain), None
+    return _total_grad(gradients.grad(expr), own, implicit), None
+
+
+def _multiplier_index(table, dual_vars) -> dict:
+    """``(constraint name, agent or '(shared)') -> [(side, multiplier)]``; dualvar constraints keyed by id."""
+    index: dict = {}
+    for row in table.itertuples():
+        index.setdefault((row.constraint, row.agent), []).append((row.side, float(row.multiplier)))
+    for con_id, var in dual_vars.items():
+        con = var[1]
+        side = "==" if con.equality else ("<=" if con.ub is not None else ">=")
+        index[con_id] = [(side, float(var[0].value))]
+    return index
+
+
+def _multipliers(index, con, owner, name):
+    found = index.get(id(con)) or index.get((name, owner))
+    if not found:
+        raise ModelError(f"the solution has no multiplier for {con.name} of agent '{owner}'")
+    return found
 
 
 def kkt_check(problem, solution) -> pd.DataFrame:
-    """Each agent's KKT residuals (stationarity, complementarity, feasibility), re-derived with Pyomo."""
+    """Each agent's KKT residuals (stationarity, complementarity, feasibility), re-derived with Pyomo.
+
+    Cost O(size of the model): every shared constraint and named Expression is evaluated and differentiated
+    once, then each agent reads the entries of its own variables.
+    """
     solution.load()
-    table = solution.multipliers
     weights = problem.rosen_weights(solution.weights)
     variational = problem.treatment(solution.mode)
-    dual_vars = {id(con): var for var, con in problem.dualvars}
+    index = _multiplier_index(solution.multipliers, {id(con): (var, con) for var, con in problem.dualvars})
+    gradients = _Gradients()
+    implicit = _implicit_gradients(problem, gradients)
+    shared = {id(s.constraint): (s.constraint.name, pyo.value(s.constraint.body), gradients.grad(s.constraint.body))
+              for s in problem.shared}
+    shared_of: dict[str, list] = {}
+    for s in problem.shared:
+        for name in s.agents:
+            shared_of.setdefault(name, []).append(s.constraint)
     rows = []
     for agent in problem.agents:
         own = [v for v in agent.variables if not v.fixed and v is not agent.objective]
-        chain = _implicit_chain(problem, own)
-        grad, objdef = _objective_gradient(agent, own, chain)
+        grad, objdef = _objective_gradient(agent, own, implicit, gradients)
         stat = (-grad if agent.sense == "max" else grad).copy()
         comp = feas = 0.0
-        constraints = [(c, agent.name, 1.0) for c in agent.constraints if c is not objdef]
-        for s in problem.shared_of(agent.name):
-            shared_v = variational[id(s.constraint)]
-            constraints.append((s.constraint, "(shared)" if shared_v else agent.name,
-                                1.0 / weights[agent.name] if shared_v else 1.0))
-        for con, owner, scale in constraints:
-            body = pyo.value(con.body)
-            g = _total_grad(con.body, own, chain)
-            for side, mult in _multipliers(table, con, owner, dual_vars):
+        constraints = [(c, agent.name, 1.0, None) for c in agent.constraints if c is not objdef]
+        for con in shared_of.get(agent.name, ()):
+            shared_v = variational[id(con)]
+            constraints.append((con, "(shared)" if shared_v else agent.name,
+                                1.0 / weights[agent.name] if shared_v else 1.0, shared[id(con)]))
+        for con, owner, scale, evaluated in constraints:
+            name, body, g = evaluated or (con.name, pyo.value(con.body), gradients.grad(con.body))
+            g = _total_grad(g, own, implicit)
+            for side, mult in _multipliers(index, con, owner, name):
                 coef = -1.0 if side == ">=" else 1.0
                 stat += coef * scale * mult * g
                 if side in ("<=", ">="):
@@ -96,18 +193,157 @@ def kkt_check(problem, solution) -> pd.DataFrame:
         natural = np.abs(x - np.clip(x - stat, lo, hi))
         rows.append({"agent": agent.name, "stationarity": float(natural.max(initial=0.0)),
                      "complementarity": comp, "feasibility": max(feas, 0.0)})
-    return pd.DataFrame(rows).set_index("agent")
+    return pd.DataFrame(rows, columns=["agent", "stationarity", "complementarity", "feasibility"]).set_index("agent")
 
 
-def _multipliers(table, con, owner, dual_vars):
-    if id(con) in dual_vars:
-        var = dual_vars[id(con)]
-        side = "==" if con.equality else ("<=" if con.ub is not None else ">=")
-        return [(side, float(var.value))]
-    rows = table[(table["constraint"] == con.name) & (table["agent"] == owner)]
-    if rows.empty:
-        raise ModelError(f"the solution has no multiplier for {con.name} of agent '{owner}'")
-    return [(r.side, float(r.multiplier)) for r in rows.itertuples()]
+LOCAL_MIN = "local min (positive definite)"
+DEGENERATE = "degenerate (semidefinite, e.g. LP)"
+SADDLE = "saddle/maximum: not a best response"
+UNDECIDED = "undecided (negative curvature only along weakly active constraints)"
+
+
+def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
+    """Each agent's curvature at the solution: is it a local minimum of its own problem, or only a KKT point?
+
+    ``H_i`` is the Hessian of agent ``i``'s Lagrangian (objective in minimisation form plus its multipliers, in
+    the solve's mode and Rosen weights, times its constraints) over its own variables, total through aggregates
+    and implicit variables. It is the derivative of the agent's stationarity rows of the MCP (the first-order
+    conditions that :func:`kkt_check` re-derives), ``d/dx (F_S + F_Sy dy/dx)`` with ``dy/dx = -R_y^-1 R_x``
+    from the definition rows ``R``. ``Z`` spans the null space of the gradients of the strongly active
+    constraints (multiplier > tol) and fixes the strongly active bounds; the smallest eigenvalue ``e`` of
+    ``Z' H_i Z`` decides: ``e > tol s`` local min, ``e < -tol s`` saddle or maximum (``s = max(1, |H_i|_max)``),
+    confirmed on the smaller space that also holds weakly active constraints (else undecided), otherwise
+    degenerate. Cost: one sparse Jacobian of the MCP (as for the solve) and one dense eigenproblem per agent of
+    its own size: O(nnz + sum_i n_i^3).
+    """
+    mcp, z, F = solution.mcp, np.asarray(solution.z, float), np.asarray(solution.F, float)
+    pairs = mcp.pairs
+    kind = pairs["kind"].to_numpy()
+    agent_col = pairs["agent"].to_numpy()
+    side = pairs["side"].to_numpy()
+    J = _mcp_jacobian(mcp, z, np.flatnonzero(kind != "vi"))
+    defs = np.flatnonzero(kind == "definition")
+    dy = sparse.csc_matrix((0, mcp.size))
+    if defs.size:
+        J_def = J[defs].tocsc()
+        dy = -(sparse.csc_matrix(inv(J_def[:, defs].tocsc()).reshape(defs.size, defs.size)) @ J_def)
+    blocks = _AgentBlocks(J, defs, dy)
+    equation = pairs["equation"].to_numpy()
+    columns: dict[str, list[int]] = {}
+    multipliers: dict[str, list[int]] = {}
+    unowned: dict[str, list[int]] = {}
+    for k, (kd, who) in enumerate(zip(kind, agent_col, strict=True)):
+        if kd == "stationarity":
+            columns.setdefault(who, []).append(k)
+        elif kd == "multiplier" and isinstance(who, str):
+            multipliers.setdefault(who, []).append(k)
+        elif kd == "multiplier":
+            unowned.setdefault(equation[k], []).append(k)
+    shared_of: dict[str, list] = {}
+    for s in problem.shared:
+        for name in s.agents:
+            shared_of.setdefault(name, []).append(s.constraint.name)
+    rows = []
+    for agent in problem.agents:
+        own = np.array(columns.get(agent.name, []), dtype=int)
+        names = [c.name for c in agent.constraints] + shared_of.get(agent.name, [])
+        cons = np.array(multipliers.get(agent.name, []) + [k for n in names for k in unowned.get(n, [])], dtype=int)
+        block = blocks(np.r_[own, cons], own)
+        rows.append({"agent": agent.name, **_curvature(block[: own.size], block[own.size:], z[own], F[own],
+                                                        mcp.lb[own], mcp.ub[own], z[cons], F[cons],
+                                                        side[cons], tol)})
+    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict"]
+    return pd.DataFrame(rows, columns=columns).set_index("agent")
+
+
+class _AgentBlocks:
+    """``B = J[rows, cols] + J[rows, defs] dy[:, cols]`` for one agent, with O(its nonzeros) numpy work."""
+
+    def __init__(self, J, defs, dy):
+        self.J = J.tocsc()
+        self.J_y = J.tocsr()[:, defs].tocsr()
+        self.dy = dy.tocsc()
+        self.where = np.full(J.shape[0], -1)
+        self.def_pos = np.full(len(defs), -1)
+
+    def __call__(self, rows, cols) -> np.ndarray:
+        block = np.zeros((rows.size, cols.size))
+        if not cols.size:
+            return block
+        self.where[rows] = np.arange(rows.size)
+        j, r, v = _gather(self.J, cols)
+        i = self.where[r]
+        block[i[i >= 0], j[i >= 0]] += v[i >= 0]
+        j, d, w = _gather(self.dy, cols)
+        if d.size:
+            used = np.unique(d)
+            self.def_pos[used] = np.arange(used.size)
+            Y = np.zeros((used.size, cols.size))
+            np.add.at(Y, (self.def_pos[d], j), w)
+            i, d, v = _gather(self.J_y, rows)
+            keep = self.def_pos[d] >= 0
+            A = np.zeros((rows.size, used.size))
+            np.add.at(A, (i[keep], self.def_pos[d[keep]]), v[keep])
+            block += A @ Y
+            self.def_pos[used] = -1
+        self.where[rows] = -1
+        return block
+
+
+def _gather(mat, major):
+    """Entries of the rows (CSR) or columns (CSC) ``major`` of ``mat``: (position in ``major``, minor, value)."""
+    start = mat.indptr[major]
+    count = mat.indptr[major + 1] - start
+    position = np.repeat(np.arange(major.size), count)
+    k = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
+    return position, mat.indices[k], mat.data[k]
+
+
+def _mcp_jacobian(mcp, z, rows):
+    """``dF/dz`` at ``z`` (rows ``rows``, others zero) as scipy CSR, dense rows in reverse mode as in the solve."""
+    dense = mcp.pairs["dense"].to_numpy()[rows]
+    blocks, order = [], []
+    for part in (rows[~dense], rows[dense]):
+        if part.size:
+            jac = ca.Function("second_order_jac", [mcp.z], [ca.jacobian(mcp.F[part.tolist()], mcp.z)])(z)
+            colind, row = jac.sparsity().get_ccs()
+            blocks.append(sparse.csc_matrix((np.array(jac.nonzeros()), row, colind), shape=jac.shape))
+            order.append(part)
+    J = sparse.vstack(blocks).tocsr() if blocks else sparse.csr_matrix((0, mcp.size))
+    perm = sparse.csr_matrix((np.ones(len(rows)), (np.concatenate(order) if order else rows, np.arange(len(rows)))),
+                             shape=(mcp.size, len(rows)))
+    return (perm @ J).tocsr()
+
+
+def _curvature(H, A, x, marginal, lb, ub, mult, slack, side, tol) -> dict:
+    """Smallest eigenvalue of ``H`` on the null space of the active rows of ``A`` and the active bounds."""
+    H = 0.5 * (H + H.T)
+    scale = max(1.0, float(np.abs(H).max(initial=0.0)))
+    equality = side == "=="
+    active = equality | (slack <= tol)
+    strong = equality | (mult > tol)
+    at_lb, at_ub = x - lb <= tol, ub - x <= tol
+    fixed = (lb == ub) | (at_lb & (marginal > tol)) | (at_ub & (marginal < -tol))
+    weak_bound = fixed | at_lb | at_ub
+    low, dim = _reduced_min_eig(H, A[strong], fixed)
+    out = {"variables": len(x), "active": int(strong.sum() + fixed.sum()), "free_dimension": dim,
+           "min_eigenvalue": low}
+    if dim == 0 or low > tol * scale:
+        return {**out, "verdict": LOCAL_MIN}
+    if low >= -tol * scale:
+        return {**out, "verdict": DEGENERATE}
+    low_weak, dim_weak = _reduced_min_eig(H, A[active], weak_bound)
+    return {**out, "verdict": SADDLE if dim_weak and low_weak < -tol * scale else UNDECIDED}
+
+
+def _reduced_min_eig(H, A, fixed) -> tuple[float, int]:
+    """``min eig(Z' H Z)`` with ``Z`` a basis of ``{d : A d = 0, d_k = 0 for fixed k}``; NaN when ``Z`` is empty."""
+    free = np.flatnonzero(~fixed)
+    Z = linalg.null_space(A[:, free], rcond=1e-10) if A.shape[0] else np.eye(free.size)
+    if Z.shape[1] == 0:
+        return float("nan"), 0
+    reduced = Z.T @ H[np.ix_(free, free)] @ Z
+    return float(linalg.eigvalsh(reduced, subset_by_index=[0, 0])[0]), int(Z.shape[1])
 
 
 def best_response_check(problem, solution, agents=None, starts=3, seed=0, options=None) -> pd.DataFrame:
