@@ -145,7 +145,7 @@ def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0,
     from sharedeq.kkt import build_mcp
     from sharedeq.reformulate import relax
     from sharedeq.solution import Solution
-    from sharedeq.solve import EPS_SCHEDULE, _tighten_and_polish
+    from sharedeq.solve import EPS_SCHEDULE, NEWTON_FROM, _tighten_and_polish
     from sharedeq.verify import kkt_check
 
     fam, pieces, kkt_watch, relax_watch = FAMILIES[family], {}, Stopwatch(), Stopwatch()
@@ -156,17 +156,18 @@ def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0,
     with instrumented(relax_watch):
         nlp = _timed(pieces, "relax (reformulate)", relax, mcp)
     engine = CasadiIpopt(nlp)
-    for stage in ("relax", "warm", "polish"):
+    for stage in ("relax", "warm"):
         _timed(pieces, f"nlpsol construction ({stage})", engine._solver, stage)
     recorder = _RecordingIpopt(engine)
-    steps, z = _timed(pieces, "Ipopt runs (tighten + polish)", _tighten_and_polish, mcp, nlp, recorder, 1e-8,
-                      EPS_SCHEDULE, True)
+    steps, z = _timed(pieces, "Ipopt runs + Newton polish", _tighten_and_polish, mcp, nlp, recorder, 1e-8,
+                      EPS_SCHEDULE, True, NEWTON_FROM)
     sol = _timed(pieces, "Solution.build", Solution.build, problem, mcp, z, steps, {"kkt": 0, "reformulate": 0,
                  "solve": 0}, mode, None, 1e-8, "casadi")
     for table in ("variables", "multipliers", "residuals", "objective_values"):
         _timed(pieces, f"Solution.{table}", getattr, sol, table)
     _timed(pieces, "Solution.summary()", sol.summary)
     _timed(pieces, "Solution.to_dict()", sol.to_dict)
+    _timed(pieces, "second-order check", sol.check_second_order)
     if verify:
         _timed(pieces, "kkt_check", kkt_check, problem, sol)
     frame = pd.DataFrame({"seconds": pieces})
