@@ -105,6 +105,7 @@ class _KKTBuilder:
         self.objectives: dict[str, object] = {}
         self.objective_vars: dict[str, tuple[VarData, object]] = {}
         self.requests: list[_Request] = []
+        self.same_as: dict[int, int] = {}                  # pair -> first pair with the identical function
 
     # ------------------------------------------------------------------ columns and symbols
     def _new_column(self, col: _Column, owner: int = -1) -> int:
@@ -276,6 +277,9 @@ class _KKTBuilder:
                 i = self.agent_index[name]
                 for p_no, piece in enumerate(self._pieces(con, sides, name, f"{con.name}.m[{name}]", name)):
                     cols[p_no, i] = piece.col
+            for row in cols:                   # every sharing agent's pair has the same function: one group
+                group = row[row >= 0]
+                self.same_as.update({int(k): int(group[0]) for k in group})
             self.requests.append(_Request(body, agents=members,
                                           pieces=tuple((cols[p_no], side[1]) for p_no, side in enumerate(sides))))
 
@@ -369,7 +373,8 @@ class _KKTBuilder:
         pairs = pd.DataFrame({
             "kind": [c.kind for c in self.cols], "agent": [c.agent for c in self.cols],
             "variable": [c.variable for c in self.cols], "equation": [c.equation for c in self.cols],
-            "side": [c.side for c in self.cols], "dense": dense})
+            "side": [c.side for c in self.cols], "dense": dense,
+            "same_as": [self.same_as.get(k, k) for k in range(n)]})
         z0 = self._initial_point(z, lb, ub)
         outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars}
         return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=[c.var for c in self.cols],

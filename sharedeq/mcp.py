@@ -34,8 +34,10 @@ class MCP:
     ``pairs`` columns: ``kind`` (stationarity: z is an agent's variable and F the derivative of its
     Lagrangian; multiplier: z is a constraint's multiplier and F the constraint's slack; definition: z is an
     aggregate or implicit variable and F its defining equation; vi: a pair the user declared), ``agent``,
-    ``variable`` (the name of z), ``equation`` (the name of F), ``side`` and ``dense`` (F depends on many
-    components of z; such rows are differentiated in reverse mode). ``pyomo_vars`` holds the Pyomo variable of
+    ``variable`` (the name of z), ``equation`` (the name of F), ``side``, ``dense`` (F depends on many
+    components of z; such rows are differentiated in reverse mode) and ``same_as`` (the first pair whose F is
+    the identical function, e.g. every agent's copy of a shared constraint in generalized Nash mode; itself
+    otherwise). ``pyomo_vars`` holds the Pyomo variable of
     each component (None for multipliers and aggregates), ``lifted`` the indices of aggregate components and
     ``outputs`` the agents' objectives as SX, for reporting.
     """

@@ -1,15 +1,17 @@
 """Active-set Newton polish: from a relaxed solution to machine accuracy without another Ipopt run.
 
-Once the relaxation has found which pairs sit at a bound, the MCP restricted to that active set is a square
-system: ``z_k`` fixed at its bound for the active pairs ``A``, and ``F_I(z) = 0`` for the others ``I``. Newton's
-method on it,
+Once the relaxation has found which pairs sit at a bound, the MCP restricted to that active set is a system of
+equations: ``z_k`` fixed at its bound for the active pairs ``A``, and ``F_I(z) = 0`` for the others ``I`` (one
+row per group of identical functions). Each step is the minimum-norm solution of the linearisation,
 
-    J_II dz_I = -F_I(z),        J = dF/dz (the block-assembled Jacobian of the relaxed NLP's equation rows),
+    min ||dz_I||  s.t.  J_II dz_I = -F_I(z),     from  [[I, J'], [J, -delta I]] [dz; w] = [0; -F]
 
-with a backtracking line search on ``||F_I||``, converges quadratically from the ``sqrt(eps)``-accurate relaxed
-point. The result is accepted only if the whole MCP's natural residual (including the signs of ``F`` on the
-active pairs) is below the tolerance; otherwise (a wrong active set, a singular ``J_II`` as with degenerate LP
-agents) the caller falls back to the Ipopt polish.
+(``J = dF/dz``, the relaxed NLP's block-assembled Jacobian; ``delta = 1e-14``), with a backtracking line search
+on ``||F_I||``. For a square nonsingular ``J_II`` this is Newton's method; in generalized Nash mode the system is
+underdetermined (an agent's multipliers for several active shared constraints are not unique, the equilibria form
+a manifold) and the minimum-norm step still converges quadratically to a point of it. The result is accepted
+only if the whole MCP's natural residual, including the signs of ``F`` on the active pairs, is below the
+tolerance; otherwise (a wrong active set) the caller goes on relaxing, then falls back to the Ipopt polish.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def active_set(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray) -> np.ndarray:
     return side
 
 
-def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30, tol: float = 1e-13) -> NewtonResult:
+def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30, tol: float = 1e-14,
+                  delta: float = 1e-14) -> NewtonResult:
     """Solve ``F_I(z) = 0`` with the active pairs at their bounds, starting from the relaxed point ``x``."""
     start = time.perf_counter()
     side = active_set(mcp, nlp, x)
@@ -53,23 +56,26 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
     z[side < 0] = mcp.lb[side < 0]
     z[side > 0] = mcp.ub[side > 0]
     free = np.flatnonzero(side == 0)
-    rows = nlp.row_of_pair[free]
+    rows, first = np.unique(nlp.row_of_pair[free], return_index=True)    # identical functions once
+    pairs = free[first]
     xs = x.copy()
 
     def residual(z_):
-        return np.asarray(mcp.evaluate(z_))[free]
+        return np.asarray(mcp.evaluate(z_))[pairs]
 
     F = residual(z)
     norm = np.max(np.abs(F), initial=0.0)
     for step in range(max_steps):
-        if norm <= tol * max(1.0, np.max(np.abs(z[free]), initial=1.0)):
+        if norm <= tol * max(1.0, np.max(np.abs(z), initial=1.0)):
             return NewtonResult(z, "newton: converged", step, time.perf_counter() - start)
         xs[: nlp.n_z] = z
         J = _jacobian(nlp, xs)[rows][:, free]
+        n_free, n_rows = J.shape[1], J.shape[0]
+        system = sp.bmat([[sp.identity(n_free), J.T], [J, -delta * sp.identity(n_rows)]], format="csc")
         try:
-            dz = spla.splu(J.tocsc()).solve(-F)
+            dz = spla.splu(system).solve(np.r_[np.zeros(n_free), -F])[:n_free]
         except RuntimeError:
-            return NewtonResult(z, "newton: singular Jacobian on the active set", step, time.perf_counter() - start)
+            return NewtonResult(z, "newton: singular system", step, time.perf_counter() - start)
         alpha = 1.0
         while alpha > 1e-4:
             trial = z.copy()
@@ -81,8 +87,7 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
                 break
             alpha /= 2
         else:
-            return NewtonResult(z, "newton: no decrease along the Newton direction", step + 1,
-                                time.perf_counter() - start)
+            return NewtonResult(z, "newton: no further decrease", step + 1, time.perf_counter() - start)
     return NewtonResult(z, "newton: step limit", max_steps, time.perf_counter() - start)
 
 

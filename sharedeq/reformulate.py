@@ -41,7 +41,7 @@ class RelaxedNLP:
     n_z: int
     plus: np.ndarray          # x-index of s+_k, or -1
     minus: np.ndarray         # x-index of s-_k, or -1
-    row_of_pair: np.ndarray   # g-row of pair k's equation, or -1 for fixed z_k
+    row_of_pair: np.ndarray   # g-row of pair k's equation (shared within a same_as group), or -1 for fixed z_k
 
     def bounds_g(self, eps: float):
         n_prod = int(self.g.shape[0]) - self.n_equations
@@ -79,12 +79,20 @@ def _rows(vector: ca.SX, index: np.ndarray) -> ca.SX:
 
 
 def relax(mcp: MCP) -> RelaxedNLP:
-    """Build the relaxed NLP of ``mcp`` with block-assembled exact derivatives."""
+    """Build the relaxed NLP of ``mcp`` with block-assembled exact derivatives.
+
+    Pairs with the identical function (``mcp.pairs.same_as``: every agent's copy of a shared constraint in
+    generalized Nash mode) share one equation row and one slack ``sigma``, with a product ``(z_k - lb_k) sigma``
+    each: N copies of the same row would make the equality Jacobian rank-deficient and the NLP degenerate.
+    """
     n = mcp.size
     lb, ub = mcp.lb, mcp.ub
     fixed = lb == ub
-    has_plus = np.isfinite(lb) & ~fixed
-    has_minus = np.isfinite(ub) & ~fixed
+    leader = mcp.pairs["same_as"].to_numpy() if "same_as" in mcp.pairs else np.arange(n)
+    lead = (leader == np.arange(n)) & ~fixed
+    member = (leader != np.arange(n)) & ~fixed
+    has_plus = np.isfinite(lb) & lead
+    has_minus = np.isfinite(ub) & lead
     n_plus, n_minus = int(has_plus.sum()), int(has_minus.sum())
     s_plus = ca.SX.sym("s_plus", n_plus)
     s_minus = ca.SX.sym("s_minus", n_minus)
@@ -92,6 +100,8 @@ def relax(mcp: MCP) -> RelaxedNLP:
     minus = np.full(n, -1)
     plus[has_plus] = n + np.arange(n_plus)
     minus[has_minus] = n + n_plus + np.arange(n_minus)
+    plus[member] = plus[leader[member]]
+    minus[member] = minus[leader[member]]
     x = ca.vertcat(mcp.z, s_plus, s_minus)
 
     idx_plus, idx_minus = np.flatnonzero(has_plus).tolist(), np.flatnonzero(has_minus).tolist()
@@ -101,14 +111,15 @@ def relax(mcp: MCP) -> RelaxedNLP:
     if n_minus:
         residual[idx_minus] = residual[idx_minus] + s_minus
     dense = mcp.pairs["dense"].to_numpy()
-    local_rows = np.flatnonzero(~fixed & ~dense)
-    dense_rows = np.flatnonzero(~fixed & dense)
+    local_rows = np.flatnonzero(lead & ~dense)
+    dense_rows = np.flatnonzero(lead & dense)
     z = mcp.z
+    k_plus, k_minus = np.flatnonzero(plus >= 0), np.flatnonzero(minus >= 0)
     products = []
-    if n_plus:
-        products.append((z[idx_plus] - ca.DM(lb[has_plus])) * s_plus)
-    if n_minus:
-        products.append((ca.DM(ub[has_minus]) - z[idx_minus]) * s_minus)
+    if k_plus.size:
+        products.append((_rows(z, k_plus) - ca.DM(lb[k_plus])) * _rows(x, plus[k_plus]))
+    if k_minus.size:
+        products.append((ca.DM(ub[k_minus]) - _rows(z, k_minus)) * _rows(x, minus[k_minus]))
     products = ca.vertcat(*products) if products else ca.SX(0, 1)
     g_local = ca.vertcat(_rows(residual, local_rows), products)
     g_dense = _rows(residual, dense_rows)
@@ -133,6 +144,7 @@ def relax(mcp: MCP) -> RelaxedNLP:
     row_of_pair = np.full(n, -1)
     row_of_pair[local_rows] = np.arange(n_loc)
     row_of_pair[dense_rows] = n_loc + np.arange(len(dense_rows))
+    row_of_pair[member] = row_of_pair[leader[member]]
     lbx = np.r_[lb, np.zeros(n_plus + n_minus)]
     ubx = np.r_[ub, np.full(n_plus + n_minus, np.inf)]
     return RelaxedNLP(x, f, g, eps, jac_g, hess_lag, lbx, ubx, n_loc + len(dense_rows), n, plus, minus,

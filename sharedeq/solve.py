@@ -5,8 +5,9 @@
 3. Ipopt solves the relaxation for a decreasing sequence of ``eps``, each run warm-started from the last.
 4. The polish fixes the active set that the relaxation found and solves the remaining square system, which
    takes the residual from about ``sqrt(eps)`` to machine accuracy: Newton's method with a sparse LU
-   (:mod:`sharedeq.newton`) as soon as ``eps <= newton_from``, and Ipopt on the square system as the fallback
-   when Newton fails (a wrong active set, or a singular system as with degenerate LP agents).
+   (:mod:`sharedeq.newton`) after every relaxation step with ``eps <= newton_from`` (all of them by default; a
+   failed attempt costs one sparse factorisation), and Ipopt on the square system as the fallback when Newton
+   never succeeds.
 5. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
 
 Every step is recorded (``solution.steps``), so a failure says what was tried.
@@ -25,7 +26,7 @@ from sharedeq.reformulate import relax
 from sharedeq.solution import Solution
 
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
-NEWTON_FROM = 1e-6
+NEWTON_FROM = 1e-2
 #: A converged solve is checked for second-order sufficiency (a KKT point of a non-concave agent is not a best
 #: response) when the MCP and its largest agent are at most this big; call ``solution.check_second_order()``
 #: for larger ones (cost: O(nnz) plus a dense eigenproblem of each agent's size).

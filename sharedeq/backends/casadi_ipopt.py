@@ -15,8 +15,10 @@ from sharedeq.backends.base import RawResult
 from sharedeq.reformulate import RelaxedNLP
 
 #: Ipopt settings for the relaxation steps and for the final polish (a square system of equations).
+#: ``mumps_pivtol``: MUMPS's default threshold pivoting (1e-6) delays pivots on the degenerate systems of
+#: generalized Nash mode, 20x slower per iteration at N = 500; 1e-10 leaves variational mode unchanged.
 RELAX_OPTIONS = {"tol": 1e-9, "acceptable_tol": 1e-7, "max_iter": 3000, "mu_strategy": "adaptive",
-                 "bound_relax_factor": 0.0, "print_level": 0, "sb": "yes"}
+                 "bound_relax_factor": 0.0, "mumps_pivtol": 1e-10, "print_level": 0, "sb": "yes"}
 POLISH_OPTIONS = {"tol": 1e-13, "constr_viol_tol": 1e-13, "max_iter": 200, "bound_relax_factor": 0.0,
                   "print_level": 0, "sb": "yes"}
 WARM_OPTIONS = {"warm_start_init_point": "yes", "warm_start_bound_push": 1e-9, "warm_start_mult_bound_push": 1e-9,
