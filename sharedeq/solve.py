@@ -55,9 +55,10 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     start = time.perf_counter()
     nlp = relax(mcp)
     timings["reformulate"] = time.perf_counter() - start
-    engine = get_backend(backend)(nlp, options)
+    watch = _NewtonWatch(mcp, nlp, tol) if polish and newton_from > 0 else None
+    engine = get_backend(backend)(nlp, options, watch=watch)
     start = time.perf_counter()
-    steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from)
+    steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from, watch)
     timings["solve"] = time.perf_counter() - start
     solution = Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol,
                               backend=engine.name)
@@ -69,7 +70,38 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     return solution
 
 
-def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from):
+class _NewtonWatch:
+    """Called at every Ipopt iteration: once the relaxed equations hold to ``feasibility``, try the Newton polish
+    (then every ``every`` iterations while it fails); stop Ipopt as soon as it solves the MCP.
+
+    In generalized Nash mode this saves most of the iterations (the relaxed NLP is degenerate and Ipopt's last
+    iterations are slow), and elsewhere it ends a stage as soon as its active set is the right one.
+    """
+
+    def __init__(self, mcp, nlp, tol, feasibility=1e-6, every=5):
+        self.mcp, self.nlp, self.tol, self.feasibility, self.every = mcp, nlp, tol, feasibility, every
+        self.iteration, self.next_try, self.tries, self.found = 0, 0, 0, None
+
+    def __call__(self, x, g) -> bool:
+        self.iteration += 1
+        if self.found is not None:
+            return True
+        if self.iteration < self.next_try or \
+                np.max(np.abs(g[: self.nlp.n_equations]), initial=0.0) > self.feasibility:
+            return False
+        self.tries += 1
+        newton = newton_polish(self.mcp, self.nlp, x)
+        residual = _residual(self.mcp, newton.z)
+        if residual <= self.tol:
+            self.found = {"step": f"newton polish (during Ipopt iteration {self.iteration})",
+                          "ipopt_status": newton.status, "iterations": 0, "residual": residual,
+                          "seconds": newton.seconds, "x": np.r_[newton.z, x[self.mcp.size:]]}
+            return True
+        self.next_try = self.iteration + self.every
+        return False
+
+
+def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from, watch=None):
     n = mcp.size
     x = nlp.start(mcp, mcp.z0)
     lam_x = lam_g = None
@@ -80,6 +112,10 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
         raw = engine.solve(stage, x, nlp.lbx, nlp.ubx, eps, lam_x, lam_g)
         res = _residual(mcp, raw.x[:n])
         steps.append(_step(f"relax eps={eps:g}", raw, res))
+        if watch is not None and watch.found is not None:
+            found = watch.found
+            steps.append({k: v for k, v in found.items() if k != "x"})
+            return steps, found["x"][:n]
         if np.isfinite(res):
             x, lam_x, lam_g = raw.x, raw.lam_x, raw.lam_g
             if res < best_res:

@@ -25,15 +25,49 @@ WARM_OPTIONS = {"warm_start_init_point": "yes", "warm_start_bound_push": 1e-9, "
                 "mu_init": 1e-6}
 
 
+class _IterationWatch(ca.Callback):
+    """Ipopt's iteration callback: hands ``(x, g)`` to ``watch``; a True answer stops Ipopt (User_Requested_Stop)."""
+
+    def __init__(self, watch, nx: int, ng: int):
+        ca.Callback.__init__(self)
+        self.watch, self.nx, self.ng = watch, nx, ng
+        self.construct("sharedeq_watch", {})
+
+    def get_n_in(self):
+        return ca.nlpsol_n_out()
+
+    def get_n_out(self):
+        return 1
+
+    def get_name_in(self, i):
+        return ca.nlpsol_out(i)
+
+    def get_name_out(self, i):
+        return "stop"
+
+    def get_sparsity_in(self, i):
+        name = ca.nlpsol_out(i)
+        size = {"f": 1, "x": self.nx, "lam_x": self.nx, "g": self.ng, "lam_g": self.ng}.get(name)
+        return ca.Sparsity.dense(size) if size else ca.Sparsity(0, 0)
+
+    def eval(self, arg):
+        return [1 if self.watch(np.asarray(arg[0]).ravel(), np.asarray(arg[2]).ravel()) else 0]
+
+
 class CasadiIpopt:
-    """Solve a :class:`RelaxedNLP` with casadi's Ipopt; one compiled solver per option set, built lazily."""
+    """Solve a :class:`RelaxedNLP` with casadi's Ipopt; one compiled solver per option set, built lazily.
+
+    ``watch``: an optional function ``(x, g) -> bool`` called at every Ipopt iteration of the relaxation stages;
+    returning True ends the run early (the solver uses it to stop as soon as a Newton polish succeeds).
+    """
 
     name = "casadi"
 
-    def __init__(self, nlp: RelaxedNLP, options: dict | None = None):
+    def __init__(self, nlp: RelaxedNLP, options: dict | None = None, watch=None):
         self.nlp = nlp
         self.user_options = dict(options or {})
         self._solvers: dict[str, ca.Function] = {}
+        self._watch = None if watch is None else _IterationWatch(watch, int(nlp.x.shape[0]), int(nlp.g.shape[0]))
 
     def _solver(self, stage: str) -> ca.Function:
         if stage not in self._solvers:
@@ -43,6 +77,8 @@ class CasadiIpopt:
             nlp = {"x": self.nlp.x, "f": self.nlp.f, "g": self.nlp.g, "p": self.nlp.eps}
             opts = {"ipopt": ipopt, "print_time": False, "jac_g": self.nlp.jac_g, "hess_lag": self.nlp.hess_lag,
                     "error_on_fail": False}
+            if self._watch is not None and stage != "polish":
+                opts["iteration_callback"] = self._watch
             self._solvers[stage] = ca.nlpsol(f"sharedeq_{stage}", "ipopt", nlp, opts)
         return self._solvers[stage]
 

@@ -28,7 +28,8 @@ class PyomoIpopt:
 
     name = "pyomo"
 
-    def __init__(self, nlp: RelaxedNLP, options: dict | None = None):
+    def __init__(self, nlp: RelaxedNLP, options: dict | None = None, watch=None):
+        """``watch`` (the per-iteration Newton test of the casadi backend) is not available here and is ignored."""
         if not ipopt_executable_available():
             raise SolverUnavailable("backend='pyomo' needs an 'ipopt' executable on PATH, and none was found; "
                                     "use the default backend='casadi' (Ipopt bundled with casadi)")
