@@ -222,6 +222,28 @@ def main_table(results: list[dict]) -> pd.DataFrame:
     return frame.rename(columns={"reformulate": "reform", "iterations": "iters", "mcp_size": "mcp"})
 
 
+#: The issue's end-to-end targets on a 2-core machine: (family, mode, size) -> (seconds, GiB); residual < 1e-6.
+TARGETS = {("river", "ve", 10_000): (30.0, None), ("river", "gne", 10_000): (120.0, None),
+           ("river", "ve", 100_000): (300.0, 8.0)}
+
+
+def target_table(family: str, mode: str, results: list[dict]) -> pd.DataFrame:
+    """For each size with a target: the limits, what was measured, and met or missed (by what factor)."""
+    out = []
+    for r in results:
+        limit = TARGETS.get((family, mode, r["size"]))
+        if r["variant"] != "sharedeq" or limit is None:
+            continue
+        seconds, gib = limit
+        total, peak = r.get("total", math.inf), r.get("peak_mib", math.nan) / 1024
+        ok_res = r.get("residual", math.inf) < 1e-6
+        verdict = "met" if total <= seconds and ok_res and (gib is None or peak <= gib) else \
+            f"missed: {total / seconds:.2g}x the time" if ok_res else "missed: residual"
+        out.append({"size": r["size"], "limit_s": seconds, "total_s": total, "limit_gib": gib, "peak_gib": peak,
+                    "residual": r.get("residual"), "verdict": verdict})
+    return pd.DataFrame(out)
+
+
 def growth_table(results: list[dict], field: str = "kkt") -> pd.DataFrame:
     """Growth of ``field`` between consecutive sizes.
 
@@ -281,6 +303,9 @@ def format_report(family: str, mode: str, results: list[dict]) -> str:
                       growth.to_string(index=False)]
             total = growth_table(results, "total")
             lines += ["", "total time growth:", total.to_string(index=False)]
+        targets = target_table(family, mode, results)
+        if len(targets):
+            lines += ["", "targets (end to end, residual < 1e-6):", targets.to_string(index=False)]
         if any(r["variant"] != "sharedeq" for r in results):
             lines += ["", "baselines (ratio = baseline time / sharedeq time):",
                       baseline_table(results).to_string(index=False)]

@@ -28,9 +28,11 @@ from sharedeq.solution import Solution
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 NEWTON_FROM = 1e-2
 #: A converged solve is checked for second-order sufficiency (a KKT point of a non-concave agent is not a best
-#: response) when the MCP and its largest agent are at most this big; call ``solution.check_second_order()``
-#: for larger ones (cost: O(nnz) plus a dense eigenproblem of each agent's size).
+#: response) when the MCP, its dense part and its largest agent are at most this big; call
+#: ``solution.check_second_order()`` for larger ones (cost: the MCP's Jacobian, so O(N^2) with N dense rows,
+#: plus a dense eigenproblem of each agent's size).
 SECOND_ORDER_MAX_PAIRS = 5000
+SECOND_ORDER_MAX_DENSE_ROWS = 64
 SECOND_ORDER_MAX_AGENT_VARIABLES = 500
 
 
@@ -63,6 +65,7 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     solution = Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol,
                               backend=engine.name)
     if solution.converged and mcp.size <= SECOND_ORDER_MAX_PAIRS and \
+            int(mcp.pairs["dense"].sum()) <= SECOND_ORDER_MAX_DENSE_ROWS and \
             max((len(a.variables) for a in problem.agents), default=0) <= SECOND_ORDER_MAX_AGENT_VARIABLES:
         start = time.perf_counter()
         solution.check_second_order()
