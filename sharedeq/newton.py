@@ -26,6 +26,11 @@ import scipy.sparse.linalg as spla
 from sharedeq.mcp import MCP
 from sharedeq.reformulate import RelaxedNLP
 
+#: SuperLU settings: a minimum-degree ordering of ``A + A'`` (KKT systems are structurally near-symmetric) with
+#: threshold pivoting that prefers the diagonal. The defaults (COLAMD, partial pivoting) fill in 10x more and take
+#: 60x longer on a 60 x 60 exchange economy's Jacobian (1.06 s against 0.016 s, same accuracy).
+LU_OPTIONS = {"permc_spec": "MMD_AT_PLUS_A", "diag_pivot_thresh": 0.01}
+
 
 @dataclass
 class NewtonResult:
@@ -70,11 +75,8 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
             return NewtonResult(z, "newton: converged", step, time.perf_counter() - start)
         xs[: nlp.n_z] = z
         J = _jacobian(nlp, xs)[rows][:, free]
-        n_free, n_rows = J.shape[1], J.shape[0]
-        system = sp.bmat([[sp.identity(n_free), J.T], [J, -delta * sp.identity(n_rows)]], format="csc")
-        try:
-            dz = spla.splu(system).solve(np.r_[np.zeros(n_free), -F])[:n_free]
-        except RuntimeError:
+        dz = _step(J.tocsc(), F, delta)
+        if dz is None:
             return NewtonResult(z, "newton: singular system", step, time.perf_counter() - start)
         alpha = 1.0
         while alpha > 1e-4:
@@ -89,6 +91,22 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
         else:
             return NewtonResult(z, "newton: no further decrease", step + 1, time.perf_counter() - start)
     return NewtonResult(z, "newton: step limit", max_steps, time.perf_counter() - start)
+
+
+def _step(J: sp.csc_matrix, F: np.ndarray, delta: float):
+    """The Newton step ``J dz = -F``: an LU of ``J`` when it is square and nonsingular, else the minimum-norm
+    step from the augmented system (ordered for its symmetric structure); None when both fail."""
+    n_rows, n_free = J.shape
+    if n_rows == n_free:
+        try:
+            return spla.splu(J, **LU_OPTIONS).solve(-F)
+        except RuntimeError:
+            pass
+    system = sp.bmat([[sp.identity(n_free), J.T], [J, -delta * sp.identity(n_rows)]], format="csc")
+    try:
+        return spla.splu(system, **LU_OPTIONS).solve(np.r_[np.zeros(n_free), -F])[:n_free]
+    except RuntimeError:
+        return None
 
 
 def _jacobian(nlp: RelaxedNLP, x: np.ndarray) -> sp.csr_matrix:
