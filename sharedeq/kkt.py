@@ -31,7 +31,7 @@ from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
-from sharedeq.mcp import MCP
+from sharedeq.mcp import MCP, sx_take
 from sharedeq.translate import Translator
 
 INF = float("inf")
@@ -453,7 +453,7 @@ class _Stationarity:
         _, cols, vals = self._direct([self.expand[a]], batch=False)
         cols, vals = self._chain(cols, vals, visiting + (a,))
         order = np.argsort(self.owner[cols], kind="stable")
-        self.total[a] = (cols[order], self.owner[cols[order]], _take(vals, order))
+        self.total[a] = (cols[order], self.owner[cols[order]], sx_take(vals, order))
         return self.total[a]
 
     def _chain(self, cols, vals, visiting=()):
@@ -462,7 +462,7 @@ class _Stationarity:
         if not via.size:
             return cols, vals
         keep = np.flatnonzero(~self.expandable[cols])
-        out_cols, out_vals = [cols[keep]], [_take(vals, keep)]
+        out_cols, out_vals = [cols[keep]], [sx_take(vals, keep)]
         for e in via:
             inner_cols, _, inner_vals = self._total_gradient(int(cols[e]), visiting)
             out_cols.append(inner_cols)
@@ -511,7 +511,7 @@ class _Stationarity:
         agent_of = np.array([r.agent for r in requests])
         fid, cols, vals = self._direct([r.expr for r in requests], batch=True)
         direct = np.flatnonzero(~self.expandable[cols] & (self.owner[cols] == agent_of[fid]))
-        parts_f, parts_k, parts_v = [fid[direct]], [cols[direct]], [_take(vals, direct)]
+        parts_f, parts_k, parts_v = [fid[direct]], [cols[direct]], [sx_take(vals, direct)]
         via = np.flatnonzero(self.expandable[cols])
         for a in np.unique(cols[via]):
             e = via[cols[via] == a]
@@ -525,7 +525,7 @@ class _Stationarity:
             e_rep = np.repeat(e, count)
             parts_f.append(fid[e_rep])
             parts_k.append(inner_cols[t])
-            parts_v.append(_take(vals, e_rep) * _take(inner_vals, t))
+            parts_v.append(sx_take(vals, e_rep) * sx_take(inner_vals, t))
         fid, target = np.concatenate(parts_f), np.concatenate(parts_k)
         values = ca.vertcat(*parts_v)
         return target, self._weights(fid, requests, target), values
@@ -537,12 +537,7 @@ class _Stationarity:
         agent = self.owner[cols]
         keep = np.flatnonzero((agent >= 0) & request.agents[np.maximum(agent, 0)])
         target = cols[keep]
-        return target, self._weights(np.zeros(keep.size, int), [request], target), _take(vals, keep)
-
-
-def _take(vector: ca.SX, index: np.ndarray) -> ca.SX:
-    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
-    return vector[index.tolist()] if index.size else ca.SX(0, 1)
+        return target, self._weights(np.zeros(keep.size, int), [request], target), sx_take(vals, keep)
 
 
 def _as_sx(value) -> ca.SX:

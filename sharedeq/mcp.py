@@ -175,6 +175,11 @@ class MCP:
         return Path(path)
 
 
+def sx_take(vector: ca.SX, index: np.ndarray) -> ca.SX:
+    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
+    return vector[index.tolist()] if index.size else ca.SX(0, 1)
+
+
 def walk_sx(F: ca.SX, z: ca.SX, leaf, const, ops: dict, target: str) -> list:
     """Rebuild each entry of the SX column ``F(z)`` from casadi's instruction list.
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import casadi as ca
 import numpy as np
 
-from sharedeq.mcp import MCP
+from sharedeq.mcp import MCP, sx_take
 
 
 @dataclass
@@ -73,11 +73,6 @@ class RelaxedNLP:
         return lbx, ubx
 
 
-def _rows(vector: ca.SX, index: np.ndarray) -> ca.SX:
-    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
-    return vector[index.tolist()] if index.size else ca.SX(0, 1)
-
-
 def relax(mcp: MCP) -> RelaxedNLP:
     """Build the relaxed NLP of ``mcp`` with block-assembled exact derivatives.
 
@@ -117,12 +112,12 @@ def relax(mcp: MCP) -> RelaxedNLP:
     k_plus, k_minus = np.flatnonzero(plus >= 0), np.flatnonzero(minus >= 0)
     products = []
     if k_plus.size:
-        products.append((_rows(z, k_plus) - ca.DM(lb[k_plus])) * _rows(x, plus[k_plus]))
+        products.append((sx_take(z, k_plus) - ca.DM(lb[k_plus])) * sx_take(x, plus[k_plus]))
     if k_minus.size:
-        products.append((ca.DM(ub[k_minus]) - _rows(z, k_minus)) * _rows(x, minus[k_minus]))
+        products.append((ca.DM(ub[k_minus]) - sx_take(z, k_minus)) * sx_take(x, minus[k_minus]))
     products = ca.vertcat(*products) if products else ca.SX(0, 1)
-    g_local = ca.vertcat(_rows(residual, local_rows), products)
-    g_dense = _rows(residual, dense_rows)
+    g_local = ca.vertcat(sx_take(residual, local_rows), products)
+    g_dense = sx_take(residual, dense_rows)
     # row order: local equations, dense equations, products
     n_loc = len(local_rows)
     g = ca.vertcat(g_local[:n_loc], g_dense, g_local[n_loc:])
