@@ -41,14 +41,11 @@ class NewtonResult:
 
 
 def active_set(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray) -> np.ndarray:
-    """``-1`` / ``+1`` where pair ``k`` sits at its lower / upper bound (its distance below its slack), else 0."""
-    z = x[: nlp.n_z]
+    """``-1`` / ``+1`` where pair ``k`` sits at its lower / upper bound (:meth:`RelaxedNLP.at_bounds`), else 0."""
+    at_lower, at_upper = nlp.at_bounds(mcp, x)
     side = np.zeros(nlp.n_z, dtype=int)
-    side[mcp.lb == mcp.ub] = -1
-    for slack_index, bound, sign in ((nlp.plus, mcp.lb, -1), (nlp.minus, mcp.ub, 1)):
-        k = np.flatnonzero(slack_index >= 0)
-        at_bound = np.abs(z[k] - bound[k]) <= x[slack_index[k]]
-        side[k[at_bound]] = sign
+    side[(mcp.lb == mcp.ub) | at_lower] = -1
+    side[at_upper] = 1
     return side
 
 

@@ -59,16 +59,25 @@ class RelaxedNLP:
         x[self.minus[has_minus]] = np.maximum(-F[has_minus], 0.0) + 1e-2
         return x
 
+    def at_bounds(self, mcp: MCP, x) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs read as sitting at their lower / upper bound in ``x``: distance to the bound below the slack."""
+        z = x[: self.n_z]
+        out = []
+        for slack_index, bound in ((self.plus, mcp.lb), (self.minus, mcp.ub)):
+            k = np.flatnonzero(slack_index >= 0)
+            at = np.zeros(self.n_z, dtype=bool)
+            at[k] = np.abs(z[k] - bound[k]) <= x[slack_index[k]]
+            out.append(at)
+        return out[0], out[1]
+
     def active_set_bounds(self, mcp: MCP, x):
         """Bounds that fix the active set read off ``x``: a square system for the polish step."""
         lbx, ubx = self.lbx.copy(), self.ubx.copy()
-        z = x[: self.n_z]
-        for slack_index, bound in ((self.plus, mcp.lb), (self.minus, mcp.ub)):
-            k = np.flatnonzero(slack_index >= 0)
-            s = x[slack_index[k]]
-            at_bound = np.abs(z[k] - bound[k]) <= s
-            lbx[k[at_bound]] = ubx[k[at_bound]] = bound[k[at_bound]]
-            free = slack_index[k[~at_bound]]
+        for slack_index, bound, at in zip((self.plus, self.minus), (mcp.lb, mcp.ub), self.at_bounds(mcp, x),
+                                          strict=True):
+            k = np.flatnonzero(at)
+            lbx[k] = ubx[k] = bound[k]
+            free = slack_index[(slack_index >= 0) & ~at]
             lbx[free] = ubx[free] = 0.0
         return lbx, ubx
 
