@@ -350,8 +350,8 @@ class _KKTBuilder:
                              f"not a constraint of any agent")
         n = len(self.cols)
         z = ca.vertcat(*self.syms)
-        stationarity = _Stationarity(z, np.array(self.owner, dtype=int), self.expand).rows(self.requests)
-        threshold = max(64, int(4 * math.sqrt(n)))
+        builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
+        stationarity, threshold = builder.rows(self.requests), builder.threshold
         stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
         dense = np.zeros(n, dtype=bool)
         if stat_rows.size:
@@ -415,7 +415,7 @@ class _Stationarity:
         self.expand = expand
         self.expandable = np.zeros(self.n, dtype=bool)
         self.expandable[list(expand)] = True
-        self.threshold = max(64, int(4 * math.sqrt(self.n)))
+        self.threshold = max(64, int(4 * math.sqrt(self.n)))   # a row with more nonzeros is dense
         self.total: dict[int, tuple] = {}      # expandable column -> (cols, owners, SX values), sorted by owner
 
     # -------------------------------------------------------------- gradients

@@ -96,9 +96,8 @@ class _NewtonWatch:
         newton = newton_polish(self.mcp, self.nlp, x)
         residual = _residual(self.mcp, newton.z)
         if residual <= self.tol:
-            self.found = {"step": f"newton polish (during Ipopt iteration {self.iteration})",
-                          "ipopt_status": newton.status, "iterations": 0, "residual": residual,
-                          "seconds": newton.seconds, "x": np.r_[newton.z, x[self.mcp.size:]]}
+            self.found = {**_newton_step(f"newton polish (during Ipopt iteration {self.iteration})", newton,
+                                         residual), "x": np.r_[newton.z, x[self.mcp.size:]]}
             return True
         self.next_try = self.iteration + self.every
         return False
@@ -126,8 +125,7 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
         if best_res > tol and polish and eps <= newton_from and np.isfinite(res):
             newton = newton_polish(mcp, nlp, raw.x)
             res = _residual(mcp, newton.z)
-            steps.append({"step": "newton polish (active set fixed)", "ipopt_status": newton.status,
-                          "iterations": 0, "residual": res, "seconds": newton.seconds})
+            steps.append(_newton_step("newton polish (active set fixed)", newton, res))
             if res < best_res:
                 best_x, best_res = np.r_[newton.z, raw.x[n:]], res
         if best_res <= tol:
@@ -146,6 +144,12 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
 def _residual(mcp, z) -> float:
     r = mcp.natural_residual(z)
     return float(np.max(np.abs(r))) if r.size else 0.0
+
+
+def _newton_step(name, newton, residual) -> dict:
+    """A Newton polish as a row of ``solution.steps`` (no Ipopt iterations; its status in the status column)."""
+    return {"step": name, "ipopt_status": newton.status, "iterations": 0, "residual": residual,
+            "seconds": newton.seconds}
 
 
 def _step(name, raw, residual) -> dict:
