@@ -118,9 +118,8 @@ def _total_grad(grad: _Gradient, own, implicit) -> np.ndarray:
 def _objective_gradient(agent, own, implicit, gradients):
     """The objective's gradient over ``own``; a GAMS objective variable through its defining equality."""
     obj = agent.objective
-    if isinstance(obj, VarData):
-        objdef = next(c for c in agent.constraints if c.equality and any(
-            v is obj for v in pyo.expr.identify_variables(c.body)))
+    objdef = agent.objective_definition()
+    if objdef is not None:
         g = gradients.grad(objdef.body)
         return -_restrict(g, own) / g.get(obj), objdef
     expr = obj.expr if isinstance(obj, ObjectiveData) else obj
@@ -166,7 +165,8 @@ def kkt_check(problem, solution) -> pd.DataFrame:
             shared_of.setdefault(name, []).append(s.constraint)
     rows = []
     for agent in problem.agents:
-        own = [v for v in agent.variables if not v.fixed and v is not agent.objective]
+        objective_var = agent.objective if agent.objective_definition() is not None else None
+        own = [v for v in agent.variables if not v.fixed and v is not objective_var]
         grad, objdef = _objective_gradient(agent, own, implicit, gradients)
         stat = (-grad if agent.sense == "max" else grad).copy()
         comp = feas = 0.0
@@ -199,7 +199,7 @@ def kkt_check(problem, solution) -> pd.DataFrame:
 LOCAL_MIN = "local min (positive definite)"
 DEGENERATE = "degenerate (semidefinite, e.g. LP)"
 SADDLE = "saddle/maximum: not a best response"
-UNDECIDED = "undecided (negative curvature only along weakly active constraints)"
+UNDECIDED = "undecided (too many weakly active constraints to search the critical cone)"
 
 
 def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
@@ -211,8 +211,9 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
     conditions that :func:`kkt_check` re-derives), ``d/dx (F_S + F_Sy dy/dx)`` with ``dy/dx = -R_y^-1 R_x``
     from the definition rows ``R``. ``Z`` spans the null space of the gradients of the strongly active
     constraints (multiplier > tol) and fixes the strongly active bounds; the smallest eigenvalue ``e`` of
-    ``Z' H_i Z`` decides: ``e > tol s`` local min, ``e < -tol s`` saddle or maximum (``s = max(1, |H_i|_max)``),
-    confirmed on the smaller space that also holds weakly active constraints (else undecided), otherwise
+    ``Z' H_i Z`` decides: ``e > tol s`` local min (``s = max(1, |H_i|_max)``); otherwise the critical cone, which
+    also keeps the weakly active constraints from being violated, is searched (:func:`_curvature`): negative
+    curvature on it is a saddle or maximum (with the improving direction in ``direction``), none is a local min or
     degenerate. Cost: one sparse Jacobian of the MCP (as for the solve) and one dense eigenproblem per agent of
     its own size: O(nnz + sum_i n_i^3).
     """
@@ -249,11 +250,22 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
         names = [c.name for c in agent.constraints] + shared_of.get(agent.name, [])
         cons = np.array(multipliers.get(agent.name, []) + [k for n in names for k in unowned.get(n, [])], dtype=int)
         block = blocks(np.r_[own, cons], own)
-        rows.append({"agent": agent.name, **_curvature(block[: own.size], block[own.size:], z[own], F[own],
-                                                        mcp.lb[own], mcp.ub[own], z[cons], F[cons],
-                                                        side[cons], tol)})
-    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict"]
+        row = _curvature(block[: own.size], block[own.size:], z[own], F[own], mcp.lb[own], mcp.ub[own], z[cons],
+                         F[cons], side[cons], tol)
+        row["direction"] = _describe_direction(row["direction"], pairs["variable"].to_numpy()[own])
+        rows.append({"agent": agent.name, **row})
+    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict", "direction"]
     return pd.DataFrame(rows, columns=columns).set_index("agent")
+
+
+def _describe_direction(d, names, terms=4) -> str:
+    """An improving direction in the user's names, largest components first: ``"x[1] -1, x[2] +0.25"``."""
+    if d is None:
+        return ""
+    d = d / np.abs(d).max()
+    order = [k for k in np.argsort(-np.abs(d)) if abs(d[k]) > 1e-6][:terms]
+    more = ", ..." if np.count_nonzero(np.abs(d) > 1e-6) > terms else ""
+    return ", ".join(f"{names[k]} {d[k]:+.3g}" for k in order) + more
 
 
 class _AgentBlocks:
@@ -316,7 +328,18 @@ def _mcp_jacobian(mcp, z, rows):
 
 
 def _curvature(H, A, x, marginal, lb, ub, mult, slack, side, tol) -> dict:
-    """Smallest eigenvalue of ``H`` on the null space of the active rows of ``A`` and the active bounds."""
+    """Second-order conditions of one agent at a KKT point, on its critical cone.
+
+    ``H``: the Hessian of its Lagrangian; ``A``: the derivatives of its constraints' slacks ``F`` (``F >= 0`` for
+    an inequality, ``F = 0`` for an equality), so a feasible direction ``d`` has ``A_k d >= 0`` on an active
+    inequality. The critical cone ``C`` holds the directions that keep the strongly active constraints and bounds
+    (positive multiplier or marginal) and the equalities at zero and do not leave the weakly active ones (active,
+    zero multiplier). ``d' H d < 0`` for some ``d`` in ``C`` means the point is not a local minimum of the agent's
+    problem (second-order necessary conditions fail: moving along ``d`` lowers the objective); ``d' H d > 0`` on
+    ``C \\ {0}`` makes it a strict local minimum (sufficient conditions). With ``w`` weakly active rows, ``C`` is
+    searched face by face (:func:`_cone_curvature`, ``2^w`` faces, ``w <= MAX_WEAK``); beyond that the verdict is
+    undecided.
+    """
     H = 0.5 * (H + H.T)
     scale = max(1.0, float(np.abs(H).max(initial=0.0)))
     equality = side == "=="
@@ -324,16 +347,55 @@ def _curvature(H, A, x, marginal, lb, ub, mult, slack, side, tol) -> dict:
     strong = equality | (mult > tol)
     at_lb, at_ub = x - lb <= tol, ub - x <= tol
     fixed = (lb == ub) | (at_lb & (marginal > tol)) | (at_ub & (marginal < -tol))
-    weak_bound = fixed | at_lb | at_ub
     low, dim = _reduced_min_eig(H, A[strong], fixed)
     out = {"variables": len(x), "active": int(strong.sum() + fixed.sum()), "free_dimension": dim,
-           "min_eigenvalue": low}
+           "min_eigenvalue": low, "direction": None}
     if dim == 0 or low > tol * scale:
         return {**out, "verdict": LOCAL_MIN}
-    if low >= -tol * scale:
-        return {**out, "verdict": DEGENERATE}
-    low_weak, dim_weak = _reduced_min_eig(H, A[active], weak_bound)
-    return {**out, "verdict": SADDLE if dim_weak and low_weak < -tol * scale else UNDECIDED}
+    weak_rows = A[active & ~strong]
+    lower, upper = at_lb & ~fixed, at_ub & ~fixed
+    eye = np.eye(len(x))
+    weak = np.vstack([weak_rows, eye[lower], -eye[upper]])
+    if weak.shape[0] > MAX_WEAK:
+        verdict = DEGENERATE if low >= -tol * scale else UNDECIDED
+        return {**out, "verdict": verdict}
+    cone_low, direction = _cone_curvature(H, A[strong], fixed, weak, tol * scale)
+    if cone_low < -tol * scale:
+        return {**out, "min_eigenvalue": cone_low, "verdict": SADDLE, "direction": direction}
+    return {**out, "min_eigenvalue": cone_low, "verdict": LOCAL_MIN if cone_low > tol * scale else DEGENERATE}
+
+
+#: The most weakly active constraints and bounds whose faces the critical-cone search enumerates (2^MAX_WEAK).
+MAX_WEAK = 10
+
+
+def _cone_curvature(H, A_strong, fixed, weak, tol) -> tuple[float, np.ndarray | None]:
+    """``min d' H d`` over unit ``d`` in the cone ``{A_strong d = 0, d_fixed = 0, weak d >= 0}``, face by face.
+
+    The minimiser lies in the relative interior of some face (a subset ``S`` of the weak rows held at zero) and is
+    an eigenvector of ``H`` reduced to that face; so each face's eigenvectors that satisfy the other weak rows are
+    the candidates. Returns the smallest value found and its direction (None when it is not negative).
+    """
+    free = np.flatnonzero(~fixed)
+    best, direction = np.inf, None
+    n_weak = weak.shape[0]
+    for mask in range(1 << n_weak):
+        held = np.array([(mask >> j) & 1 for j in range(n_weak)], dtype=bool)
+        rows = np.vstack([A_strong, weak[held]])[:, free]
+        Z = linalg.null_space(rows, rcond=1e-10) if rows.shape[0] else np.eye(free.size)
+        if Z.shape[1] == 0:
+            continue
+        values, vectors = linalg.eigh(Z.T @ H[np.ix_(free, free)] @ Z)
+        for value, v in zip(values, vectors.T, strict=True):
+            if value >= best:
+                break
+            d = np.zeros(H.shape[0])
+            d[free] = Z @ v
+            for candidate in (d, -d):
+                if np.all(weak[~held] @ candidate >= -1e-9):
+                    best, direction = float(value), candidate
+                    break
+    return best, (direction if best < -tol else None)
 
 
 def _reduced_min_eig(H, A, fixed) -> tuple[float, int]:
