@@ -33,12 +33,14 @@ from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 from sharedeq.errors import ModelError
 from sharedeq.mcp import MCP, sx_take
 from sharedeq.translate import Translator
+from sharedeq.validate import validate
 
 INF = float("inf")
 
 
 def build_mcp(problem, mode=None, weights=None, lift="auto") -> MCP:
     """The MCP of ``problem`` under ``mode`` ("gne", "ve" or None = as declared) and Rosen ``weights``."""
+    validate(problem)
     return _KKTBuilder(problem, mode, weights, lift).build()
 
 
@@ -201,7 +203,7 @@ class _KKTBuilder:
         self.dual_of: dict[int, int] = {}
         own_constraints = {}
         for i, agent in enumerate(p.agents):
-            objective_var = agent.objective if isinstance(agent.objective, VarData) else None
+            objective_var = agent.objective if agent.objective_definition() is not None else None
             for var in agent.variables:
                 if var is not objective_var:
                     self._claim(var, _Column("stationarity", agent.name, var.name, f"dL[{agent.name}]/d{var.name}",
@@ -286,27 +288,22 @@ class _KKTBuilder:
     def _objective(self, agent):
         """The agent's objective as SX in its own sense, and the GAMS-style defining equation if any."""
         obj = agent.objective
-        if isinstance(obj, VarData):
-            return self._objective_variable(agent, obj)
+        objdef = agent.objective_definition()
+        if objdef is not None:
+            return self._objective_variable(agent, obj, objdef), objdef
         expr = obj.expr if isinstance(obj, ObjectiveData) else obj
         return self._translate(expr, f"the objective of agent '{agent.name}'"), None
 
-    def _objective_variable(self, agent, var):
+    def _objective_variable(self, agent, var, con):
         """GAMS ``min obj`` with ``objdef.. obj =e= expr``: eliminate ``obj`` through its defining equality."""
         self.temp_syms[id(var)] = sym = ca.SX.sym(f"obj_{agent.name}")
-        for con in agent.constraints:
-            if not con.equality:
-                continue
-            body = self._translate(con.body, f"{con.name} (agent '{agent.name}')")
-            if isinstance(body, ca.SX) and ca.depends_on(body, sym):
-                a = ca.jacobian(body, sym)
-                if ca.symvar(a) or float(ca.evalf(a)) == 0.0:
-                    raise ModelError(f"agent '{agent.name}': {con.name} must define {var.name} linearly")
-                f = (float(con.ub) - ca.substitute(body, sym, ca.SX(0))) / float(ca.evalf(a))
-                self.objective_vars[agent.name] = (var, f)
-                return f, con
-        raise ModelError(f"agent '{agent.name}': objective variable {var.name} has no defining equality among "
-                         f"the agent's constraints (GAMS: 'min {var.name} ... objdef'); list it in constraints")
+        body = self._translate(con.body, f"{con.name} (agent '{agent.name}')")
+        a = ca.jacobian(body, sym) if isinstance(body, ca.SX) else ca.SX(0)
+        if ca.symvar(a) or float(ca.evalf(a)) == 0.0:
+            raise ModelError(f"agent '{agent.name}': {con.name} must define {var.name} linearly")
+        f = (float(con.ub) - ca.substitute(body, sym, ca.SX(0))) / float(ca.evalf(a))
+        self.objective_vars[agent.name] = (var, f)
+        return f
 
     def _agent(self, i, agent):
         """Agent ``i``'s objective and own constraints, as gradient requests on its own variables."""

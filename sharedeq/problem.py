@@ -14,6 +14,7 @@ where some constraints are *shared*: they appear in the problems of several agen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.expression import ExpressionData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
+from pyomo.core.expr.visitor import identify_variables
 
 from sharedeq.errors import ModelError
 
@@ -39,14 +41,37 @@ class Agent:
     variables: list[VarData]
     constraints: list[ConstraintData]
 
+    def objective_definition(self) -> ConstraintData | None:
+        """The equality among the agent's constraints that contains its objective variable (GAMS ``objdef``).
+
+        None when the objective is not a variable, or is a variable that no equality of the agent contains: then
+        the variable is an ordinary linear objective (minimise ``u`` over the agent's feasible set).
+        """
+        if not isinstance(self.objective, VarData):
+            return None
+        return next((c for c in self.constraints if c.equality and
+                     any(v is self.objective for v in identify_variables(c.body))), None)
+
 
 @dataclass
 class SharedConstraint:
-    """A constraint in the problems of several agents; ``variational`` means one common multiplier (VIsol)."""
+    """A constraint in the problems of several agents; ``variational`` means one common multiplier (VIsol).
+
+    ``declared_agents`` is the tuple of agent names given to :meth:`EquilibriumProblem.add_shared`, or None for
+    every agent of ``problem``; :attr:`agents` resolves it when read, so an agent declared later shares too.
+    """
 
     constraint: ConstraintData
-    agents: tuple[str, ...]
+    declared_agents: tuple[str, ...] | None
     variational: bool = False
+    problem: EquilibriumProblem | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """The names of the agents whose problems contain the constraint."""
+        if self.declared_agents is not None:
+            return self.declared_agents
+        return self.problem.agent_names if self.problem is not None else ()
 
 
 @dataclass
@@ -88,6 +113,9 @@ class EquilibriumProblem:
             raise ModelError(f"agent '{name}' is declared twice; agent names must be unique")
         objective, declared_sense = _single_objective(objective, name)
         sense = _sense(sense if sense is not None else declared_sense, name)
+        if isinstance(objective, ObjectiveData) and sense != declared_sense:
+            raise ModelError(f"agent '{name}': sense='{sense}' contradicts Objective {objective.name}, which is "
+                             f"declared to {declared_sense}imize; drop sense=... or change the Objective's sense")
         agent = Agent(name, objective, sense, _var_list(variables, f"variables of agent '{name}'"),
                       _constraint_list(constraints, f"constraints of agent '{name}'"))
         if not agent.variables:
@@ -113,25 +141,28 @@ class EquilibriumProblem:
         return self.add_agent(name, objectives[0], variables, constraints, sense)
 
     def add_shared(self, constraints, agents=None, variational=False) -> None:
-        """Share ``constraints`` among ``agents`` (names; None means all agents declared so far).
+        """Share ``constraints`` among ``agents`` (names; None means every agent, including those declared later).
 
         ``variational=True`` gives the constraint one common multiplier (EMP ``VIsol``); otherwise every agent
         prices it with its own multiplier. A solve's ``mode`` argument overrides this for all constraints.
         """
-        names = self.agent_names if agents is None else tuple(str(a) for a in _as_iterable(agents))
-        if not names:
-            raise ModelError("add_shared: no agents to share the constraint with; declare the agents first "
-                             "or pass agents=[...]")
-        unknown = [a for a in names if a not in self._by_name]
-        if unknown:
-            raise ModelError(f"add_shared: unknown agent(s) {unknown}; known agents: {list(self.agent_names)}")
+        names = None if agents is None else tuple(str(a) for a in _as_iterable(agents))
+        if names is not None:
+            if not names:
+                raise ModelError("add_shared: agents=[] shares the constraint with nobody; pass agent names, or "
+                                 "agents=None for every agent")
+            unknown = [a for a in names if a not in self._by_name]
+            if unknown:
+                raise ModelError(f"add_shared: unknown agent(s) {unknown}; known agents: {list(self.agent_names)}")
         for con in _constraint_list(constraints, "shared constraints"):
             existing = self._shared_entry(con)
             if existing is not None:
-                existing.agents = tuple(dict.fromkeys(existing.agents + names))
+                if existing.declared_agents is not None:
+                    existing.declared_agents = None if names is None else \
+                        tuple(dict.fromkeys(existing.declared_agents + names))
                 existing.variational = existing.variational or bool(variational)
             else:
-                self.shared.append(SharedConstraint(con, names, bool(variational)))
+                self.shared.append(SharedConstraint(con, names, bool(variational), problem=self))
         self._shared_by_agent = None
 
     def add_vi(self, function, variable) -> None:
@@ -208,9 +239,9 @@ class EquilibriumProblem:
                 raise ModelError(f"Rosen weights: got {len(weights)} numbers for {len(self.agents)} agents "
                                  f"{list(self.agent_names)}")
             values = dict(zip(self.agent_names, weights, strict=True))
-        bad = {a: w for a, w in values.items() if not (float(w) > 0)}
+        bad = {a: w for a, w in values.items() if not _positive_number(w)}
         if bad:
-            raise ModelError(f"Rosen weights must be positive; got {bad}")
+            raise ModelError(f"Rosen weights must be positive finite numbers; got {bad}")
         return {a: float(w) for a, w in values.items()}
 
     # ------------------------------------------------------------------ pipeline entry points
@@ -291,6 +322,13 @@ def _single_objective(objective, agent):
         raise ModelError(f"agent '{agent}': the objective is the constant {objective}; it must depend on the "
                          f"agent's variables")
     raise ModelError(f"agent '{agent}': cannot use {_describe(objective)} as an objective")
+
+
+def _positive_number(w) -> bool:
+    try:
+        return math.isfinite(float(w)) and float(w) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _sense(sense, agent) -> str:
