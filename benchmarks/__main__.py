@@ -1,6 +1,8 @@
 """``python -m benchmarks FAMILY [FAMILY ...] --sizes 1000,10000 --mode ve|gne [--baselines] [--json FILE]``.
 
 ``python -m benchmarks --report FILE`` prints the tables of a saved ``--json`` file again.
+``python -m benchmarks fuzz [--category C] [--n N] [--seed S] [--show]`` runs the randomised property suite
+(:mod:`benchmarks.fuzz`).
 
 Each size runs in a fresh subprocess (peak memory per run); sizes up to ``--repeat-max-size`` are repeated
 ``--repeat`` times and the median is reported. One table per family and mode, then the KKT and total time
@@ -84,6 +86,11 @@ def report(path: str) -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fuzz"]:
+        from benchmarks.fuzz import main as fuzz_main
+
+        return fuzz_main(argv[1:])
     args = parse_args(argv)
     if args.report:
         report(args.report)
