@@ -46,6 +46,7 @@ _REFORMULATE = {
 _NONSMOOTH_NODES = {ne.AbsExpression: "abs", ne.MaxExpression: "max", ne.MinExpression: "min",
                     ne.Expr_ifExpression: "Expr_if"}
 _NONSMOOTH_UNARY = {"floor", "ceil", "sign"}
+_SUSPECT_NODES = set(_NONSMOOTH_NODES) | {ne.UnaryFunctionExpression}
 
 
 def validate(problem) -> None:
@@ -219,7 +220,8 @@ class _Checker:
                 if node.is_named_expression_type():
                     named.append(node)
                     continue
-                self._nonsmooth(node, where)
+                if type(node) in _SUSPECT_NODES:
+                    self._nonsmooth(node, where)
                 stack.extend(node.args)
             elif node.is_variable_type():
                 variables.append(node)

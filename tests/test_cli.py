@@ -44,3 +44,98 @@ def test_console_script_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "sharedeq", "mcp", RIVER, "--mode", "gne"],
                             capture_output=True, text=True, check=True)
     assert "cons[1].m[3]" in result.stdout
+
+
+# ---------------------------------------------------------------------- bad model files and arguments
+GAME = """import pyomo.environ as pyo
+import sharedeq as sq
+
+
+def build_problem(target=1.0):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2])
+    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    p = sq.EquilibriumProblem(m, name="ffp")
+    p.add_agent("p1", objective=(m.x[1] - target) ** 2, variables=m.x[1])
+    p.add_agent("p2", objective=(m.x[2] - 0.5) ** 2, variables=m.x[2])
+    p.add_shared(m.share)
+    return p
+"""
+
+
+def _error(argv, capsys) -> str:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.err.startswith("sharedeq: error: ")
+    return captured.err
+
+
+def test_build_problem_that_returns_nothing(tmp_path, capsys):
+    model = tmp_path / "forgot.py"
+    model.write_text(GAME.replace("    return p\n", ""))
+    err = _error(["solve", str(model)], capsys)
+    assert "build_problem() returned None, not a sharedeq.EquilibriumProblem" in err
+
+
+def test_exception_in_the_model_file_shows_the_users_line(tmp_path, capsys):
+    model = tmp_path / "broken.py"
+    model.write_text(GAME.replace("    m.x = pyo.Var([1, 2])\n", "    m.x = pyo.Var([1, 2])\n    rate = 1 / 0\n"))
+    err = _error(["solve", str(model)], capsys)
+    assert f"{model} raised ZeroDivisionError: division by zero (line 8 of {model}: rate = 1 / 0)" in err
+    model.write_text("def build_problem(:\n")
+    assert "raised SyntaxError" in _error(["solve", str(model)], capsys)
+
+
+def test_model_file_imports_a_module_next_to_it(tmp_path, capsys):
+    (tmp_path / "game_data_h.py").write_text("TARGET = 1.0\n")
+    model = tmp_path / "with_data.py"
+    model.write_text("from game_data_h import TARGET\n" + GAME.replace("target=1.0", "target=TARGET"))
+    out = tmp_path / "sol.json"
+    assert main(["solve", str(model), "--mode", "ve", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["variables"]["x[1]"] == pytest.approx(0.75, abs=1e-8)
+    assert data["variables"]["x[2]"] == pytest.approx(0.25, abs=1e-8)
+    assert str(tmp_path) not in sys.path                 # the folder is on sys.path only while the file runs
+
+
+def test_arguments_reach_build_problem_and_unknown_ones_are_named(tmp_path, capsys):
+    model = tmp_path / "game.py"
+    model.write_text(GAME)
+    out = tmp_path / "sol.json"
+    # target 2: x1 wants 2, x2 wants 1/2; VE of x1 + x2 <= 1: 2 (x1 - 2) = 2 (x2 - 1/2) -> x1 = 1.25, x2 = -0.25
+    assert main(["solve", str(model), "--mode", "ve", "--arg", "target=2.0", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["variables"]["x[1]"] == pytest.approx(1.25, abs=1e-8)
+    err = _error(["solve", str(model), "--arg", "tagret=2"], capsys)
+    assert "--arg tagret=...: build_problem() has no parameter 'tagret'; it accepts target" in err
+
+
+def test_model_file_that_is_not_python(tmp_path, capsys):
+    model = tmp_path / "river.gms"
+    model.write_text("variables x;\n")
+    assert "expected a Python model file (.py)" in _error(["solve", str(model)], capsys)
+
+
+def test_bad_data_in_the_model_is_an_error_not_a_traceback(tmp_path, capsys):
+    model = tmp_path / "kink.py"
+    model.write_text(GAME.replace("(m.x[1] - target) ** 2", "abs(m.x[1] - target)"))
+    assert "objective of agent 'p1' uses abs()" in _error(["solve", str(model)], capsys)
+
+
+def test_output_into_a_closed_pipe_keeps_the_json(tmp_path):
+    out = tmp_path / "river.json"
+    command = f"'{sys.executable}' -m sharedeq solve '{RIVER}' --mode ve --json '{out}' | head -1"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("EQUILIBRIUM FOUND: river basin")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+    assert json.loads(out.read_text())["variables"]["x[1]"] == pytest.approx(21.1448, abs=1e-4)
+
+
+def test_version_and_backend_help(capsys):
+    from sharedeq import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"sharedeq {__version__}"
+    with pytest.raises(SystemExit):
+        main(["solve", "--help"])
+    assert "Ipopt bundled with casadi" in capsys.readouterr().out
