@@ -9,8 +9,11 @@ names:
 * a variable with lower bound above upper bound, a bound, start value or fixed value that is not a finite
   number, a constraint bound that is not finite, a NaN or infinity in an expression (a mutable Param by name,
   an immutable one through the model's Params with such a value, since Pyomo folds it into a number);
-* a nonsmooth function (``abs``, ``min``, ``max``, ``Expr_if``, ``floor``, ``ceil``, ``sign``) of variables: the
-  KKT conditions need first derivatives, which these lack at their kinks, so the error says how to reformulate.
+* a nonsmooth function (``abs``, ``min``, ``max``, ``Expr_if``, ``floor``, ``ceil``, ``sign``) of a variable that
+  an agent differentiates: agent ``i``'s KKT conditions need the first derivatives of its objective and
+  constraints with respect to its own variables (and through implicit variables), which these functions lack at
+  their kinks, so the error says how to reformulate. Of other agents' variables only, or in a ``vi`` function,
+  they are a parameter of the agent's problem and are accepted.
 
 Cost: each expression is walked once, each named Expression once however many agents use it, and the variable
 set of a named Expression is computed once; an agent's dependence test then costs O(its variables times the named
@@ -62,11 +65,13 @@ def validate(problem) -> None:
 
 
 class _Walked:
-    """What one walk of an expression found: the variables and named Expressions it references directly."""
+    """What one walk of an expression found: the variables and named Expressions it references directly, and its
+    nonsmooth nodes as ``(function name, ids of the free variables below the node)``."""
 
-    def __init__(self, variables, named):
+    def __init__(self, variables, named, kinks):
         self.variables = variables
         self.named = named
+        self.kinks = kinks
 
 
 class _Checker:
@@ -75,7 +80,10 @@ class _Checker:
         self.found: dict[str, None] = {}                  # messages in order, without repeats
         self.named_walks: dict[int, _Walked] = {}
         self.named_vars: dict[int, frozenset] = {}
+        self.named_kinks: dict[int, list] = {}
         self.nonfinite_params: list[str] | None = None
+        self.owner = {id(v): a.name for a in problem.agents for v in a.variables}
+        self.implicit = {id(var) for var, _ in problem.implicit}
 
     def run(self) -> list[str]:
         p = self.p
@@ -89,7 +97,11 @@ class _Checker:
         for s in p.shared:
             if not s.agents:
                 self.add(f"shared constraint {s.constraint.name} is shared with no agent")
-            self._constraint(s.constraint, f"shared constraint {s.constraint.name}")
+            where = f"shared constraint {s.constraint.name}"
+            sharing = set(s.agents)
+            self._kinks(self._constraint(s.constraint, where), where,
+                        lambda k, sharing=sharing: k in self.implicit or self.owner.get(k) in sharing,
+                        "a sharing agent controls")
         for n, pair in enumerate(p.vi_pairs):
             fn = pair.function
             if isinstance(fn, ConstraintData):
@@ -97,7 +109,9 @@ class _Checker:
             else:
                 self._walk(fn, f"the vi function paired with {pair.variable.name} (pair {n})")
         for var, con in p.implicit:
-            self._constraint(con, f"the definition {con.name} of {var.name}")
+            where = f"the definition {con.name} of {var.name}"
+            self._kinks(self._constraint(con, where), where, lambda k: k in self.owner or k in self.implicit,
+                        "an agent controls")
         return list(self.found)
 
     def add(self, text):
@@ -154,9 +168,13 @@ class _Checker:
             return
         where = f"the objective of agent '{agent.name}'" if not isinstance(obj, ObjectiveData) else \
             f"objective {obj.name} (agent '{agent.name}')"
+        mine = {id(v) for v in own} | self.implicit
         walked = self._walk(obj.expr if isinstance(obj, ObjectiveData) else obj, where)
+        self._kinks(walked, where, mine.__contains__, "it controls")
         for con in agent.constraints:
-            defining = self._constraint(con, f"constraint {con.name} (agent '{agent.name}')")
+            con_where = f"constraint {con.name} (agent '{agent.name}')"
+            defining = self._constraint(con, con_where)
+            self._kinks(defining, con_where, mine.__contains__, "it controls")
             if con is objdef:
                 walked = defining
         if own and not self._depends_on(walked, own, exclude=objective_var):
@@ -183,6 +201,33 @@ class _Checker:
             self.named_vars[key] = frozenset(ids)
         return self.named_vars[key]
 
+    # ------------------------------------------------------------------ nonsmooth functions
+    def _kinks(self, walked: _Walked, where: str, differentiated, whose: str):
+        """Report each nonsmooth function in ``walked`` (named Expressions included) of a differentiated variable."""
+        for function, ids, inside in self._all_kinks(walked):
+            if any(differentiated(k) for k in ids):
+                place = f"Expression {inside}, used in {where}," if inside else where
+                self.add(f"{place} uses {function}() of a variable {whose}; it is not differentiable where it "
+                         f"switches, and the KKT conditions need derivatives. Reformulate: {_REFORMULATE[function]}")
+
+    def _all_kinks(self, walked: _Walked) -> list:
+        """``(function, variable ids, None)`` of ``walked`` plus ``(..., Expression name)`` of its named ones."""
+        out = [(function, ids, None) for function, ids in walked.kinks]
+        for named in walked.named:
+            out += self._named_kinks(named)
+        return out
+
+    def _named_kinks(self, expr) -> list:
+        key = id(expr)
+        if key not in self.named_kinks:
+            self.named_kinks[key] = []                          # a cycle would otherwise recurse forever
+            walked = self.named_walks[key]
+            found = [(function, ids, expr.name) for function, ids in walked.kinks]
+            for inner in walked.named:
+                found += self._named_kinks(inner)
+            self.named_kinks[key] = found
+        return self.named_kinks[key]
+
     # ------------------------------------------------------------------ constraints and expressions
     def _constraint(self, con: ConstraintData, where: str) -> _Walked:
         try:
@@ -207,7 +252,7 @@ class _Checker:
 
     def _walk_one(self, expr, where: str) -> _Walked:
         """Direct variables and named Expressions of ``expr``, without entering the named ones."""
-        variables, named = [], []
+        variables, named, kinks = [], [], []
         stack = [expr]
         while stack:
             node = stack.pop()
@@ -221,7 +266,7 @@ class _Checker:
                     named.append(node)
                     continue
                 if type(node) in _SUSPECT_NODES:
-                    self._nonsmooth(node, where)
+                    kinks += _kink(node)
                 stack.extend(node.args)
             elif node.is_variable_type():
                 variables.append(node)
@@ -231,16 +276,7 @@ class _Checker:
                 value = pyo.value(node, exception=False)
                 if value is not None and not _finite(value):
                     self.add(f"Param {node.name} = {value} appears in {where}; parameters must be finite numbers")
-        return _Walked(variables, named)
-
-    def _nonsmooth(self, node, where):
-        function = _NONSMOOTH_NODES.get(type(node))
-        if function is None and isinstance(node, ne.UnaryFunctionExpression) and node.getname() in _NONSMOOTH_UNARY:
-            function = node.getname()
-        if function is None or not any(not v.fixed for v in identify_variables(node)):
-            return
-        self.add(f"{where} uses {function}(), which is not differentiable where it switches; the KKT conditions "
-                 f"need derivatives. Reformulate: {_REFORMULATE[function]}")
+        return _Walked(variables, named, kinks)
 
     def _nonfinite_number(self, number, where):
         if self.nonfinite_params is None:
@@ -248,6 +284,16 @@ class _Checker:
         source = f" (Params with such values: {', '.join(self.nonfinite_params[:5])})" if self.nonfinite_params \
             else ""
         self.add(f"{where} contains the number {number}{source}; data must be finite numbers")
+
+
+def _kink(node) -> list:
+    """``[(function, ids of the free variables below node)]`` if ``node`` is a nonsmooth function, else ``[]``."""
+    function = _NONSMOOTH_NODES.get(type(node))
+    if function is None and node.getname() in _NONSMOOTH_UNARY:
+        function = node.getname()
+    if function is None:
+        return []
+    return [(function, frozenset(id(v) for v in identify_variables(node) if not v.fixed))]
 
 
 def _nonfinite_params(model) -> list[str]:

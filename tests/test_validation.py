@@ -251,11 +251,24 @@ def test_max_min_expr_if_and_floor_are_each_reported():
         p.solve()
     text = str(err.value)
     assert text.startswith("4 problems in 'kinks':")
-    assert "objective obj (agent 'a') uses max(), which is not differentiable" in text
+    assert "objective obj (agent 'a') uses max() of a variable it controls; it is not differentiable" in text
     assert "auxiliary variable t >= a, t >= b" in text
-    assert "Expression low (used in the objective of agent 'b') uses min()" in text
+    assert "Expression low, used in the objective of agent 'b', uses min() of a variable it controls" in text
     assert "constraint c (agent 'c') uses Expr_if()" in text
     assert "constraint d (agent 'd') uses floor()" in text
+
+
+def test_nonsmooth_function_of_another_agents_variable_is_accepted():
+    """Agent b differentiates only in x: abs(y) is a parameter of its problem. a: y = -1/2; b: x = |y| = 1/2."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(initialize=0.0)
+    m.y = pyo.Var(initialize=-1.0)
+    p = sq.EquilibriumProblem(m)
+    p.add_agent("a", objective=(m.y + 0.5) ** 2, variables=m.y)
+    p.add_agent("b", objective=(m.x - abs(m.y)) ** 2, variables=m.x)
+    sol = p.solve()
+    assert sol.converged
+    assert sol.value(m.y) == pytest.approx(-0.5, abs=1e-8) and sol.value(m.x) == pytest.approx(0.5, abs=1e-8)
 
 
 def test_nonsmooth_function_of_data_only_is_accepted():
