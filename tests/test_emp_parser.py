@@ -243,7 +243,7 @@ def test_string_keys_two_dimensions_sub_blocks_and_every_keyword(problem_class):
 
 def test_implicit_variable_and_its_equation_listed_by_agents_belong_to_no_agent():
     m = market()
-    text = "equilibrium\nimplicit y defy\nmin profit(a) q(a,1) y defy\nmin profit('b c') q('b c',1) y defy\n"
+    text = "equilibrium\nimplicit y defy\nmax profit(a) q(a,1) y defy\nmax profit('b c') q('b c',1) y defy\n"
     p = emp.problem_from_empinfo(m, text)
     assert [names(a.variables) for a in p.agents] == [["q('a',1)"], ["q('b c',1)"]]
     assert [a.constraints for a in p.agents] == [[], []] and p.shared == []
