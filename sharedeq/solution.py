@@ -10,6 +10,7 @@ respect to ``body - rhs``. A ranged constraint reports its two sides separately 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,10 +21,43 @@ from pyomo.common.collections import ComponentMap
 
 from sharedeq.errors import ModelError
 
+# What a solve showed, from the most to the least; docs/statuses.md says what each guarantees and what to do next.
+EQUILIBRIUM = "equilibrium"              # every agent at a best response, proven (convex, or a global certificate)
+LOCAL_EQUILIBRIUM = "local equilibrium"  # every agent at a strict local best response; some not proven global
+UNDECIDED = "undecided"                  # a KKT point whose second-order or global checks decided nothing
+NOT_VERIFIED = "not verified"            # a KKT point; the agent checks were skipped (size) or not run
+NOT_AN_EQUILIBRIUM = "not an equilibrium"  # a KKT point where some agent can do better
+NOT_CONVERGED = "not converged"          # no point satisfying the complementarity conditions to tolerance
+MCP_SOLVED = "solved"                    # a plain MCP (no agents): the complementarity system holds
+HEADLINES = {EQUILIBRIUM: "EQUILIBRIUM FOUND", LOCAL_EQUILIBRIUM: "LOCAL EQUILIBRIUM",
+             UNDECIDED: "KKT POINT, EQUILIBRIUM UNDECIDED", NOT_VERIFIED: "KKT POINT, NOT VERIFIED",
+             NOT_AN_EQUILIBRIUM: "KKT POINT, NOT AN EQUILIBRIUM", NOT_CONVERGED: "NOT CONVERGED",
+             MCP_SOLVED: "MCP SOLVED"}
+
+# Per-agent verdicts of Solution.verify (the ``verdict`` column of ``solution.checks``)
+GLOBAL_BEST = "best response (proven)"
+LOCAL_BEST = "local best response (not proven global)"
+NOT_BEST = "not a best response"
+AGENT_UNDECIDED = "undecided"
+
+
+class NotConvergedWarning(UserWarning):
+    """Numbers were read from a solve that did not converge."""
+
+
+#: The scaled-residual test (see :meth:`Solution.build`): a point whose residual, measured in the units of F, is
+#: above this is not accepted even when its plain residual is below ``tol``.
+SCALED_TOL = 1e-6
+
 
 @dataclass
 class Solution:
-    """The result of :func:`sharedeq.solve`; tables are pandas DataFrames, names are the model's names."""
+    """The result of :func:`sharedeq.solve`; tables are pandas DataFrames, names are the model's names.
+
+    ``status`` says what was shown (one of the constants above; ``summary()``'s first line is its headline),
+    ``converged`` only that the complementarity system holds to tolerance (first order), and ``checks`` how each
+    agent was judged.
+    """
 
     problem: object
     mcp: object
@@ -39,29 +73,109 @@ class Solution:
     weights: object = None
     backend: str = "casadi"
     tol: float = 1e-8
+    scaled_residual: float = 0.0
     second_order: pd.DataFrame | None = field(default=None, repr=False)
+    certificates: dict | None = field(default=None, repr=False)
+    checks: pd.DataFrame | None = field(default=None, repr=False)
+    diagnosis: list = field(default_factory=list, repr=False)
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
-    def build(cls, problem, mcp, z, steps, timings, mode, weights, tol, backend) -> Solution:
+    def build(cls, problem, mcp, z, steps, timings, mode, weights, tol, backend, scaled=(0.0, -1, 1.0),
+              scaled_tol=SCALED_TOL) -> Solution:
+        """Judge the point ``z``: converged when the natural residual ``r = z - mid(lb, ub, z - F(z))`` is at most
+        ``tol`` and so is its scaled form ``max_k |r_k| max(1, |dF/dz_k|_inf)`` (at most ``scaled_tol``).
+
+        The scaled form measures the residual in the units of ``F``: moving ``z_k`` by ``r_k`` (onto where its
+        pair holds) moves ``F`` by up to ``|dF/dz_k| |r_k|``. It rejects boundary points whose tiny absolute
+        residual hides exploding multipliers (a price of 4e-10 that a multiplier of 2.5e9 turns into an error of
+        1 in a consumer's first-order condition). ``scaled``: (value, pair, column norm) from the solver.
+        """
         F = mcp.evaluate(z)
         r = z - np.clip(z - F, mcp.lb, mcp.ub)
         residual = float(np.max(np.abs(r))) if r.size else 0.0
         steps = pd.DataFrame(steps)
-        converged = residual <= tol
+        scaled_residual, scaled_pair, column = scaled
+        converged = residual <= tol and scaled_residual <= scaled_tol
         if converged:
-            status, message = "converged", f"equilibrium found: MCP residual {residual:.2e} <= tol {tol:g}"
+            message = f"MCP residual {residual:.2e} <= tol {tol:g} (scaled {scaled_residual:.1e})"
+        elif residual <= tol:
+            name = mcp.pairs["variable"].iloc[scaled_pair]
+            message = (f"rejected: MCP residual {residual:.2e} <= tol {tol:g}, but the scaled residual is "
+                       f"{scaled_residual:.2e} > {scaled_tol:g}: {name} is {abs(r[scaled_pair]):.1e} from where its "
+                       f"pair holds, and F moves by up to {column:.1e} per unit of {name} (a boundary point with "
+                       f"exploding multipliers is not an equilibrium)")
         else:
-            tried = "; ".join(f"{s.step}: {s.ipopt_status}, residual {s.residual:.2e}" for s in steps.itertuples())
-            status = "not converged"
-            message = (f"no equilibrium to tol {tol:g}: best MCP residual {residual:.2e} "
-                       f"(worst pair: {mcp.pairs['variable'].iloc[int(np.argmax(np.abs(r)))]}). Tried: {tried}")
+            worst = int(np.argmax(np.abs(r)))
+            message = (f"best MCP residual {residual:.2e} > tol {tol:g} (worst pair: "
+                       f"{_pair_label(mcp.pairs.iloc[worst])})")
         timings = {**timings, "iterations": int(steps["iterations"].sum()) if len(steps) else 0}
-        sol = cls(problem, mcp, np.asarray(z), F, converged, status, message, residual, steps, timings, mode,
-                  weights, backend, tol)
+        sol = cls(problem, mcp, np.asarray(z), F, converged, NOT_CONVERGED, message, residual, steps, timings, mode,
+                  weights, backend, tol, scaled_residual)
+        sol._judge()
         if converged:
             sol.load()
         return sol
+
+    # ------------------------------------------------------------------ verdicts
+    def verify(self, certify=True, tol=1e-6) -> pd.DataFrame:
+        """Decide, agent by agent, whether this KKT point is an equilibrium; returns :attr:`checks`.
+
+        Second-order conditions on each agent's critical cone (:func:`sharedeq.verify.second_order_check`), then
+        (``certify``) a proof that the agent's problem is convex, or else a global best-response certificate
+        (:func:`sharedeq.certify.certify_agent`: exact for small nonconvex QPs, multistart evidence otherwise).
+        Cost: one MCP Jacobian and a small dense eigenproblem per agent, plus the certificates.
+        """
+        if not self.converged:
+            raise ModelError(f"this solve did not converge ({self.message}); there is no KKT point to verify")
+        self.check_second_order(tol)
+        if certify and self.problem is not None:
+            from sharedeq.certify import certify_agent
+
+            self.load()
+            self.certificates = {a.name: certify_agent(self.problem, a) for a in self.problem.agents}
+        self._judge()
+        return self.checks
+
+    def check_second_order(self, tol=1e-6) -> pd.DataFrame:
+        """Each agent's curvature (:func:`sharedeq.verify.second_order_check`), kept for :attr:`status`."""
+        from sharedeq.verify import second_order_check
+
+        self.second_order = second_order_check(self.problem, self, tol)
+        self._judge()
+        return self.second_order
+
+    @property
+    def verified(self) -> bool:
+        """True only when every agent was shown to be at a best response (status ``equilibrium``)."""
+        return self.status == EQUILIBRIUM
+
+    @property
+    def not_best_responses(self) -> list[str]:
+        """Agents shown not to be at a best response (negative curvature, or a better response found)."""
+        if self.checks is None:
+            return []
+        return [str(a) for a in self.checks.index[self.checks["verdict"] == NOT_BEST]]
+
+    def _judge(self) -> None:
+        """Set :attr:`checks`, :attr:`status` and the first line of :attr:`message` from what was checked."""
+        self.checks = None
+        if not self.converged:
+            self.status = NOT_CONVERGED
+            return
+        agents = [] if self.problem is None else self.problem.agents
+        if self.problem is None:
+            self.status = MCP_SOLVED
+        elif not agents:
+            self.status = EQUILIBRIUM       # only complementarity pairs: their solution is the equilibrium
+        elif self.second_order is None and self.certificates is None:
+            self.status = NOT_VERIFIED
+        else:
+            rows = [_agent_verdict(a.name, self.second_order, self.certificates) for a in agents]
+            self.checks = pd.DataFrame(rows).set_index("agent")
+            verdicts = set(self.checks["verdict"])
+            self.status = NOT_AN_EQUILIBRIUM if NOT_BEST in verdicts else UNDECIDED if AGENT_UNDECIDED in verdicts \
+                else LOCAL_EQUILIBRIUM if LOCAL_BEST in verdicts else EQUILIBRIUM
 
     @property
     def iterations(self) -> int:
@@ -82,7 +196,14 @@ class Solution:
         return {id(v): k for k, v in enumerate(self.mcp.pyomo_vars) if v is not None}
 
     def value(self, var) -> float:
-        """The value of a Pyomo variable (an agent's, a vi pair's, an implicit or objective variable)."""
+        """The value of a Pyomo variable (an agent's, a vi pair's, an implicit or objective variable).
+
+        On a solve that did not converge this warns (:class:`NotConvergedWarning`): the number is the best point
+        found, not an equilibrium.
+        """
+        if not self.converged:
+            warnings.warn(f"{var.name}: this solve did not converge ({self.message}); the value is from the best "
+                          f"point found, not from an equilibrium", NotConvergedWarning, stacklevel=2)
         k = self._column_of.get(id(var))
         if k is not None:
             return float(self.z[k])
@@ -177,55 +298,48 @@ class Solution:
         out.index.name = "agent"
         return out
 
-    # ------------------------------------------------------------------ second order
-    def check_second_order(self, tol=1e-6) -> pd.DataFrame:
-        """Each agent's curvature (:func:`sharedeq.verify.second_order_check`), kept for :meth:`summary`."""
-        from sharedeq.verify import second_order_check
-
-        self.second_order = second_order_check(self.problem, self, tol)
-        return self.second_order
-
-    @property
-    def not_best_responses(self) -> list[str]:
-        """Agents at a saddle or maximum of their own problem (negative curvature); empty until checked."""
-        from sharedeq.verify import SADDLE
-
-        if self.second_order is None:
-            return []
-        return [str(a) for a in self.second_order.index[self.second_order["verdict"] == SADDLE]]
-
     # ------------------------------------------------------------------ reporting
-    def summary(self) -> str:
-        """A readable report; the first line says whether this is an equilibrium.
+    @property
+    def headline(self) -> str:
+        """The first line of :meth:`summary`: the status in capitals, the problem, mode and backend."""
+        name = "MCP" if self.problem is None else self.problem.name
+        return f"{HEADLINES[self.status]}: {name} (mode {self.mode or 'as declared'}, backend {self.backend})"
 
-        A converged solve whose second-order check (:meth:`check_second_order`) found an agent with negative
-        curvature is a KKT point, not an equilibrium, and the first line says so.
-        """
-        bad = self.not_best_responses if self.converged else []
-        head = "NOT CONVERGED: this is not a verified equilibrium" if not self.converged else \
-            "KKT POINT, NOT AN EQUILIBRIUM" if bad else "EQUILIBRIUM FOUND"
-        mode = self.mode or "as declared"
-        message = self.message if not bad else \
-            f"KKT point: MCP residual {self.residual:.2e} <= tol {self.tol:g}, but the second-order check fails"
-        lines = [f"{head}: {self.problem.name} (mode {mode}, backend {self.backend})", f"  {message}"]
-        for name in bad[:5]:
-            low = self.second_order.at[name, "min_eigenvalue"]
-            lines.append(f"  agent '{name}' has negative curvature (smallest reduced-Hessian eigenvalue {low:.3g}): "
-                         f"a saddle or maximum of its own problem, not a best response")
-        if len(bad) > 5:
-            lines.append(f"  ... and {len(bad) - 5} more agents with negative curvature")
+    def explanation(self) -> list[str]:
+        """The lines under the headline: what was shown, agent by agent where it matters, and what to do."""
+        lines = [self.message]
+        lines += self.diagnosis
+        if self.status == NOT_CONVERGED:
+            tried = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in _tried(self.steps).items())
+            lines.append(f"tried: {tried} (table 'What was tried' below; solution.steps)")
+        elif self.status == NOT_VERIFIED:
+            lines.append("the agents' second-order and best-response checks were skipped for size; call "
+                         "solution.verify() to run them")
+        elif self.checks is not None:
+            shown = self.checks[self.checks["verdict"] != GLOBAL_BEST]
+            for name, row in shown.head(5).iterrows():
+                lines.append(f"agent '{name}': {row['verdict']}: {row['reason']}")
+            if len(shown) > 5:
+                lines.append(f"... and {len(shown) - 5} more agents (solution.checks)")
+        return lines
+
+    def summary(self) -> str:
+        """A readable report; the first line says what this point is (see docs/statuses.md)."""
+        lines = [self.headline] + [f"  {line}" for line in self.explanation()]
         lines += [f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
-                  f"KKT {self.timings['kkt']:.3f} s, solve {self.timings['solve']:.3f} s", ""]
-        agents = pd.concat([self.objective_values, self.residuals], axis=1)
-        sections = [("Agents (objective and KKT residuals)", agents), ("Variables", self.variables),
-                    ("Multipliers", self.multipliers)]
-        if self.second_order is not None:
-            sections.append(("Second-order check (each agent's Lagrangian on its active constraints)",
-                             self.second_order))
-        if not self.converged:
-            sections.insert(0, ("What was tried", self.steps))
-        with pd.option_context("display.width", 120, "display.max_rows", 60, "display.float_format",
-                               "{:.6g}".format):
+                  f"KKT {self.timings.get('kkt', 0.0):.3f} s, solve {self.timings.get('solve', 0.0):.3f} s", ""]
+        sections = []
+        if self.status == NOT_CONVERGED:
+            sections.append(("What was tried", self.steps))
+        if self.problem is not None:
+            agents = pd.concat([self.objective_values, self.residuals], axis=1)
+            sections.append(("Agents (objective and KKT residuals)", agents))
+        sections += [("Variables", self.variables), ("Multipliers", self.multipliers)]
+        if self.checks is not None:
+            sections.append(("Agent checks (second order on the critical cone; convexity or global certificate)",
+                             self.checks.drop(columns="reason")))
+        with pd.option_context("display.width", 120, "display.max_rows", 60, "display.max_colwidth", 60,
+                               "display.float_format", "{:.6g}".format):
             for title, table in sections:
                 if len(table):
                     lines += [title, table.to_string(na_rep=""), ""]
@@ -243,17 +357,69 @@ class Solution:
             mult.setdefault(row.agent, {})[key] = float(row.multiplier)
         values = {row.variable: float(row.value) for row in self.variables.itertuples()}
         values.update({var.name: v for var, v in self.objective_variable_values.items()})
+        plain = self.problem is None
+        checks = None if self.checks is None else {
+            a: {k: (None if isinstance(v, float) and not np.isfinite(v) and k != "gain" else v)
+                for k, v in row.items()} for a, row in self.checks.astype(object).iterrows()}
         return {
-            "problem": self.problem.name, "status": self.status, "converged": self.converged,
-            "message": self.message, "mode": self.mode, "residual": self.residual,
-            "variables": values, "multipliers": mult,
-            "objectives": {a: float(v) for a, v in self.objective_values.items()},
-            "residuals": {a: {k: float(v) for k, v in row.items()} for a, row in self.residuals.iterrows()},
+            "problem": "MCP" if plain else self.problem.name, "status": self.status, "headline": self.headline,
+            "converged": self.converged, "verified": self.verified, "message": self.message,
+            "diagnosis": list(self.diagnosis), "mode": self.mode, "residual": self.residual,
+            "scaled_residual": self.scaled_residual, "variables": values, "multipliers": mult,
+            "objectives": {} if plain else {a: float(v) for a, v in self.objective_values.items()},
+            "residuals": {} if plain else {a: {k: float(v) for k, v in row.items()}
+                                          for a, row in self.residuals.iterrows()},
             "iterations": self.iterations,
             "second_order": None if self.second_order is None else dict(self.second_order["verdict"]),
+            "checks": checks,
             "timings": {k: float(v) for k, v in self.timings.items()},
         }
 
     def to_json(self, path) -> None:
         with open(path, "w") as fh:
             json.dump(self.to_dict(), fh, indent=2)
+
+
+def _pair_label(row) -> str:
+    """A pair in the user's words: ``x[2] (agent 'p1')``, ``cons[1].m (shared)``."""
+    owner = row["agent"] if isinstance(row["agent"], str) else None
+    where = f"agent '{owner}'" if owner else {"multiplier": "shared", "vi": "vi pair",
+                                               "definition": "definition"}.get(row["kind"], row["kind"])
+    return f"{row['variable']} ({where})"
+
+
+def _tried(steps: pd.DataFrame) -> dict:
+    """What the solver tried, by kind of step (``relax eps=0.01`` and ``relax eps=0.0001`` are one kind)."""
+    kinds: dict = {}
+    for name in steps.get("step", []):
+        kind = str(name).split(" eps=")[0].split(" (")[0].split(" from ")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def _agent_verdict(name, second_order, certificates) -> dict:
+    """One agent's row of ``solution.checks``: second order, convexity, global certificate, verdict, reason."""
+    from sharedeq.verify import LOCAL_MIN, SADDLE
+
+    so = second_order.loc[name] if second_order is not None else None
+    cert = certificates.get(name) if certificates is not None else None
+    row = {"agent": name, "second_order": None if so is None else so["verdict"],
+           "convexity": None if cert is None else cert.convexity.verdict,
+           "certificate": None if cert is None else cert.verdict,
+           "gain": float("nan") if cert is None else cert.gain, "method": None if cert is None else cert.method}
+    if so is not None and so["verdict"] == SADDLE:
+        return {**row, "verdict": NOT_BEST, "reason": f"negative curvature (eigenvalue {so['min_eigenvalue']:.3g}) "
+                                                     f"along {so['direction']}: moving that way improves it"}
+    if cert is not None and cert.verdict == "improvable":
+        better = ", ".join(f"{k} = {v:.6g}" for k, v in list(cert.response.items())[:4])
+        return {**row, "verdict": NOT_BEST, "reason": f"a feasible response is better by {cert.gain:.3g} "
+                                                     f"({better}; {cert.method})"}
+    if cert is not None and cert.verdict == "global":
+        return {**row, "verdict": GLOBAL_BEST, "reason": cert.method}
+    why = f"{cert.convexity.reason}; {cert.method} found nothing better" if cert is not None else \
+        "no global certificate was run"
+    if so is not None and so["verdict"] == LOCAL_MIN:
+        return {**row, "verdict": LOCAL_BEST, "reason": f"strict local minimum of its problem; not proven global "
+                                                       f"({why})"}
+    detail = "second-order conditions undecided" if so is None else so["verdict"]
+    return {**row, "verdict": AGENT_UNDECIDED, "reason": f"{detail}; not proven global ({why})"}

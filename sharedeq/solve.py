@@ -20,25 +20,28 @@ import time
 import numpy as np
 
 from sharedeq.backends import get_backend
+from sharedeq.errors import ModelError
 from sharedeq.kkt import build_mcp
-from sharedeq.newton import newton_polish
+from sharedeq.mcp import MCP
+from sharedeq.newton import _jacobian, newton_polish
+from sharedeq.problem import EquilibriumProblem
 from sharedeq.reformulate import relax
-from sharedeq.solution import Solution
+from sharedeq.solution import SCALED_TOL, Solution
 
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 NEWTON_FROM = 1e-2
-#: A converged solve is checked for second-order sufficiency (a KKT point of a non-concave agent is not a best
-#: response) when the MCP, its dense part and its largest agent are at most this big; call
-#: ``solution.check_second_order()`` for larger ones (cost: the MCP's Jacobian, so O(N^2) with N dense rows,
-#: plus a dense eigenproblem of each agent's size).
-SECOND_ORDER_MAX_PAIRS = 5000
-SECOND_ORDER_MAX_DENSE_ROWS = 64
-SECOND_ORDER_MAX_AGENT_VARIABLES = 500
+#: A converged solve is verified agent by agent (:meth:`Solution.verify`) when the MCP, its dense part and its
+#: largest agent are at most this big; call ``solution.verify()`` for larger ones (cost: the MCP's Jacobian, so
+#: O(N^2) with N dense rows, a dense eigenproblem of each agent's size, and each agent's certificate).
+VERIFY_MAX_PAIRS = 5000
+VERIFY_MAX_DENSE_ROWS = 64
+VERIFY_MAX_AGENT_VARIABLES = 500
 
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
-          eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM) -> Solution:
-    """Compute an equilibrium of ``problem``.
+          eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM, verify="auto",
+          scaled_tol=SCALED_TOL) -> Solution:
+    """Compute an equilibrium of ``problem`` (an :class:`~sharedeq.EquilibriumProblem`), or solve an :class:`MCP`.
 
     mode: "gne" (each agent its own multiplier per shared constraint), "ve" (one shared multiplier), or None
         (per constraint, as declared with ``add_shared(..., variational=...)``).
@@ -46,14 +49,43 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     backend: "casadi" (Ipopt from casadi's wheel) or "pyomo" (an ``ipopt`` executable via SolverFactory).
     options: Ipopt options passed through (e.g. ``{"max_iter": 500, "print_level": 5}``).
     lift: "auto" lifts shared aggregates into auxiliary variables (sparse); "none" inlines them (dense).
-    tol: the MCP residual (infinity norm of the natural residual) below which the solve counts as converged.
+    tol, scaled_tol: the MCP residual (infinity norm of the natural residual) and its scaled form (in the units
+        of F, see :meth:`Solution.build`) below which the point counts as a solution of the MCP.
     eps_schedule, polish, newton_from: the relaxation parameters tried in turn; whether to polish; the ``eps``
         from which each relaxed point is polished by Newton's method (0 turns the Newton polish off).
+    verify: whether to judge every agent at a converged point (second-order conditions, convexity or a global
+        best-response certificate; :meth:`Solution.verify`): True, False, or "auto" (when the MCP has at most
+        ``VERIFY_MAX_PAIRS`` pairs, ``VERIFY_MAX_DENSE_ROWS`` dense rows and agents of at most
+        ``VERIFY_MAX_AGENT_VARIABLES`` variables). Unverified KKT points say so in their status.
     """
+    if isinstance(problem, MCP):
+        return _solve_mcp(problem, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol)
+    if not isinstance(problem, EquilibriumProblem):
+        raise ModelError(f"solve() takes an EquilibriumProblem or an MCP, got {type(problem).__name__}")
     timings = {}
     start = time.perf_counter()
     mcp = build_mcp(problem, mode=mode, weights=weights, lift=lift)
     timings["kkt"] = time.perf_counter() - start
+    solution = _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, eps_schedule, polish,
+                            newton_from, scaled_tol)
+    if solution.converged and (verify is True or verify == "auto" and _small_enough(problem, mcp)):
+        start = time.perf_counter()
+        solution.verify()
+        solution.timings["verify"] = time.perf_counter() - start
+    if not solution.converged:
+        solution.diagnosis = _diagnose(problem, mcp, solution.z)
+    return solution
+
+
+def _solve_mcp(mcp, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol) -> Solution:
+    """A plain MCP (:meth:`MCP.from_pyomo`, :meth:`EquilibriumProblem.mcp`): the same chain, no agents to judge."""
+    return _solve_chain(None, mcp, {"kkt": 0.0}, None, None, backend, options, tol, eps_schedule, polish,
+                        newton_from, scaled_tol)
+
+
+def _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, eps_schedule, polish, newton_from,
+                 scaled_tol) -> Solution:
+    """MCP -> relaxed NLP -> Ipopt and polish -> :class:`Solution` (status judged on both residuals)."""
     start = time.perf_counter()
     nlp = relax(mcp)
     timings["reformulate"] = time.perf_counter() - start
@@ -62,15 +94,34 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     start = time.perf_counter()
     steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from, watch)
     timings["solve"] = time.perf_counter() - start
-    solution = Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol,
-                              backend=engine.name)
-    if solution.converged and mcp.size <= SECOND_ORDER_MAX_PAIRS and \
-            int(mcp.pairs["dense"].sum()) <= SECOND_ORDER_MAX_DENSE_ROWS and \
-            max((len(a.variables) for a in problem.agents), default=0) <= SECOND_ORDER_MAX_AGENT_VARIABLES:
-        start = time.perf_counter()
-        solution.check_second_order()
-        solution.timings["second_order"] = time.perf_counter() - start
-    return solution
+    return Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol, backend=engine.name,
+                          scaled=scaled_residual(mcp, nlp, z), scaled_tol=scaled_tol)
+
+
+def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
+    """``max_k |r_k| max(1, |dF/dz_k|_inf)`` with ``r`` the natural residual: (value, its pair, its column norm)."""
+    if not mcp.size:
+        return 0.0, -1, 1.0
+    r = mcp.natural_residual(z)
+    if not np.all(np.isfinite(r)):
+        return float("inf"), int(np.argmax(~np.isfinite(r))), float("inf")
+    J = _jacobian(nlp, nlp.start(mcp, z))
+    column = np.maximum(1.0, np.asarray(abs(J).max(axis=0).todense()).ravel())
+    scaled = np.abs(r) * column
+    k = int(np.argmax(scaled))
+    return float(scaled[k]), k, float(column[k])
+
+
+def _small_enough(problem, mcp) -> bool:
+    return mcp.size <= VERIFY_MAX_PAIRS and int(mcp.pairs["dense"].sum()) <= VERIFY_MAX_DENSE_ROWS and \
+        max((len(a.variables) for a in problem.agents), default=0) <= VERIFY_MAX_AGENT_VARIABLES
+
+
+def _diagnose(problem, mcp, z) -> list[str]:
+    """Why a solve failed, in the model's terms (:func:`sharedeq.diagnose.diagnose`), as lines for the summary."""
+    from sharedeq.diagnose import diagnose
+
+    return [f"diagnosis: {finding.message}" for finding in diagnose(problem, mcp, z)]
 
 
 class _NewtonWatch:

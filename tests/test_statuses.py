@@ -1,0 +1,148 @@
+"""Statuses claim no more than was checked: each verdict on a point whose nature is known in closed form."""
+
+import warnings
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import sharedeq as sq
+from sharedeq.markets.clearing import add_market_clearing
+from sharedeq.solution import NotConvergedWarning
+
+
+def _crowded_market():
+    """p_i maximises x_i (1 - S)^2 / S, S = x_1 + x_2 <= 1 shared (written as a minimisation).
+
+    At any split of S = 1 both first-order conditions hold with zero multiplier, but moving into the interior
+    (the weakly active constraint allows it) raises the payoff: not an equilibrium. The symmetric equilibrium is
+    interior: d/dx_1 = (1 - S)(3 S - 1) / (2 S) = 0 at S = 1/3, x = (1/6, 1/6).
+    """
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], bounds=(0.01, None), initialize={1: 0.6, 2: 0.4})
+    m.c = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    S = m.x[1] + m.x[2]
+    p = sq.EquilibriumProblem(m, name="crowded market")
+    p.add_agent("p1", -m.x[1] * (1 - S) ** 2 / S, m.x[1])
+    p.add_agent("p2", -m.x[2] * (1 - S) ** 2 / S, m.x[2])
+    p.add_shared(m.c)
+    return p
+
+
+def test_negative_curvature_along_a_weakly_active_constraint_is_not_an_equilibrium():
+    problem = _crowded_market()
+    solution = problem.solve(mode="ve", verify=False)
+    assert np.isclose(sum(solution.z[:2]), 1.0)  # the trap: a KKT point on S = 1
+    solution.verify()
+    assert solution.status == "not an equilibrium" and not solution.verified
+    text = solution.summary()
+    assert text.startswith("KKT POINT, NOT AN EQUILIBRIUM")
+    assert "agent 'p1': not a best response: negative curvature" in text and "along x[1] -1" in text
+    # the closed form agrees: moving x1 down from the point raises p1's payoff
+    x1, x2 = solution.z[:2]
+    payoff = lambda a, b: a * (1 - a - b) ** 2 / (a + b)  # noqa: E731
+    assert payoff(x1 - 0.05, x2) > payoff(x1, x2) + 1e-4
+
+
+def test_the_interior_equilibrium_of_the_same_game_is_verified():
+    problem = _crowded_market()
+    problem.model.x[1].value = problem.model.x[2].value = 0.2
+    solution = problem.solve(mode="ve")
+    assert np.allclose(solution.z[:2], 1 / 6, atol=1e-8)
+    assert solution.status in ("equilibrium", "local equilibrium")
+    assert set(solution.checks["second_order"]) == {"local min (positive definite)"}
+
+
+def _scarf_by_hand():
+    """Scarf's 1960 economy written by hand (three Leontief LP consumers, numeraire p1 = 1), started at x = 0."""
+    n = 3
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(n)
+    nxt = {i: i % n + 1 for i in m.I}
+    m.p = pyo.Var(m.I, domain=pyo.NonNegativeReals, initialize=1.0)
+    m.x = pyo.Var(m.I, m.I, domain=pyo.NonNegativeReals, initialize=0.0)
+    m.u = pyo.Var(m.I, initialize=0.0)
+    m.utility = pyo.Expression(m.I, rule=lambda m, i: m.u[i])
+    m.own = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] <= m.x[i, i])
+    m.next = pyo.Constraint(m.I, rule=lambda m, i: m.u[i] <= m.x[i, nxt[i]])
+    m.budget = pyo.Constraint(m.I, rule=lambda m, i: sum(m.p[j] * m.x[i, j] for j in m.I) <= m.p[i])
+    p = sq.EquilibriumProblem(m, name="Scarf by hand")
+    for i in m.I:
+        p.add_agent(f"c{i}", m.utility[i], [m.u[i], *(m.x[i, j] for j in m.I)],
+                    constraints=[m.own[i], m.next[i], m.budget[i]], sense="max")
+    add_market_clearing(p, m.p, {j: 1 - sum(m.x[i, j] for i in m.I) for j in m.I}, "numeraire")
+    return p
+
+
+def test_boundary_point_with_exploding_multipliers_is_not_accepted():
+    # Scarf's economy has no equilibrium with a zero price; every equilibrium has p = (1, 1, 1) here
+    problem = _scarf_by_hand()
+    solution = problem.solve()
+    p = np.array([pyo.value(problem.model.p[j]) for j in problem.model.I])
+    if solution.converged:
+        assert np.allclose(p, 1.0, atol=1e-6), f"accepted a point that is no equilibrium: p = {p}"
+    else:
+        assert solution.summary().startswith("NOT CONVERGED")
+        if solution.residual <= solution.tol:
+            assert solution.scaled_residual > 1e-3 and "scaled residual" in solution.message
+
+
+def test_scaled_residual_is_small_at_true_equilibria():
+    from cases.river_basin import build_problem
+
+    solution = build_problem().solve(mode="ve")
+    assert solution.converged and solution.scaled_residual < 1e-9
+
+
+def test_unverified_and_undecided_points_say_so():
+    # an LP agent: maximise x1 + x2 subject to x1 + x2 <= 1; every point of the face is a best response
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], bounds=(0, None), initialize=0.3)
+    m.cap = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="linear")
+    problem.add_agent("a", m.x[1] + m.x[2], m.x, constraints=m.cap, sense="max")
+    solution = problem.solve(verify=False)
+    assert solution.converged and solution.status == "not verified"
+    assert solution.summary().startswith("KKT POINT, NOT VERIFIED") and "solution.verify()" in solution.summary()
+    solution.verify(certify=False)  # flat along the face: the second-order check alone decides nothing
+    assert solution.status == "undecided" and solution.summary().startswith("KKT POINT, EQUILIBRIUM UNDECIDED")
+    solution.verify()  # linear, so convex: the KKT point is a best response
+    assert solution.status == "equilibrium" and solution.checks.at["a", "convexity"] == "convex"
+    assert solution.value(m.x[1]) + solution.value(m.x[2]) == pytest.approx(1.0)
+
+
+def test_values_of_a_solve_that_did_not_converge_come_with_a_warning():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=0.0)
+    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="FFP")
+    problem.add_agent("p1", (m.x[1] - 1) ** 2, m.x[1])
+    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
+    problem.add_shared(m.share)
+    m.low = pyo.Constraint(expr=m.x[1] >= 2)  # with the shared x1 + x2 <= 1 and x2 >= 0: no feasible point
+    m.x[2].setlb(0)
+    problem.agent("p1").constraints.append(m.low)
+    solution = problem.solve(mode="ve")
+    assert not solution.converged
+    with pytest.warns(NotConvergedWarning, match="did not converge"):
+        solution.value(m.x[1])
+    lines = solution.summary().splitlines()
+    assert lines[0].startswith("NOT CONVERGED") and lines[1].startswith("  best MCP residual")
+    assert lines[2].startswith("  diagnosis: constraints low, share") and lines[3].startswith("  tried: relax")
+    assert all(len(line) < 200 for line in lines[:4])
+
+
+def test_a_plain_mcp_can_be_solved():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=0.0)
+    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="FFP")
+    problem.add_agent("p1", (m.x[1] - 1) ** 2, m.x[1])
+    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
+    problem.add_shared(m.share)
+    solution = sq.solve(problem.mcp(mode="ve"))
+    assert solution.status == "solved" and solution.summary().startswith("MCP SOLVED")
+    assert np.allclose(solution.z, [0.75, 0.25, 0.5], atol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert solution.to_dict()["status"] == "solved"
