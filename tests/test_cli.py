@@ -18,7 +18,7 @@ def test_solve_ve_prints_summary_and_writes_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.startswith("EQUILIBRIUM FOUND: river basin (mode ve")
     data = json.loads(out.read_text())
-    assert data["status"] == "converged" and data["residual"] < 1e-8
+    assert data["status"] == "equilibrium" and data["residual"] < 1e-8
     assert data["variables"]["x[1]"] == pytest.approx(21.1448, abs=1e-4)
     assert data["multipliers"]["(shared)"]["cons[1]"] == pytest.approx(0.5744, abs=1e-4)
     assert set(data["objectives"]) == {"1", "2", "3"}
