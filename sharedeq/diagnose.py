@@ -18,7 +18,8 @@
 * **Unbounded agents.** With the others fixed at ``z`` (or at the start values), each agent's own problem is
   solved inside the artificial box ``|x - c| <= B (1 + |c|)`` around the point ``c``, for ``B = 1e6`` and
   ``B = 1e8``. If the best response sits on the box and its objective keeps improving as the box grows, the
-  agent's problem has no solution: the variables on the box and their direction are named.
+  agent's problem has no solution: the variables on the box and their direction are named. (A minimiser
+  farther than ``1e8 (1 + |c|)`` from the point cannot be told from none.)
 
 Cost: one LP (or NLP) over the whole model, a filter of at most a few hundred small LPs, and four small NLPs per
 agent that has a variable without finite bounds, for at most :data:`MAX_AGENT_SOLVES` agents; everything stops
@@ -50,6 +51,8 @@ IIS_MAX_ROWS = 200
 MAX_AGENT_SOLVES = 50
 #: The two artificial box sizes ``B`` of the unboundedness test.
 BOXES = (1e6, 1e8)
+#: A row that Ipopt leaves violated by at most this much counts as satisfied (its constraint tolerance is 1e-9).
+SOLVER_NOISE = 1e-8
 #: How many names a message lists before it says "and n more".
 LISTED = 5
 
@@ -211,20 +214,18 @@ class FeasibilityProblem:
         everything = np.ones(len(self.rows), bool)
         if self.linear is None:
             return self._nonlinear_findings(x0, tol, deadline)
-        least, x = self._least_violation(everything, self.lb, self.ub, deadline)
+        least, amounts = self._least_violation(everything, self.lb, self.ub, deadline)
         if least is None or least <= tol:
             return [] if least is not None else [_incomplete("the feasibility LP (no answer from HiGHS)")]
-        violated = self._violations(x, tol)
-        parts = [f"{name} by {amount:.3g}" for name, amount in violated]
+        violated = _violated(amounts, tol)
+        parts = [f"{self.rows[i].name} by {amounts[i]:.3g}" for i in violated]
         where = f"least total violation {least:.3g}: {_listed(parts)}"
         subset = self._irreducible(everything, tol, deadline) if len(self.rows) <= IIS_MAX_ROWS else None
         if subset is not None:
             names = subset[0] + subset[1]
-            bounds = f" with the bounds {', '.join(subset[1])}" if subset[1] else ""
-            message = f"constraints {', '.join(subset[0])}{bounds} cannot hold together ({where}); " \
-                      f"no equilibrium exists"
+            message = f"{_subset_phrase(*subset)} cannot hold together ({where}); no equilibrium exists"
         else:
-            names = [name for name, _ in violated]
+            names = [self.rows[i].name for i in violated]
             message = f"the constraints cannot all hold together ({where}); no equilibrium exists"
         findings = [Finding("infeasible", message, names, least)]
         return self._agent_findings(tol, deadline) + findings
@@ -246,38 +247,28 @@ class FeasibilityProblem:
         return A, np.array(const)
 
     def _least_violation(self, rows, lb, ub, deadline):
-        """``min sum(p + q)`` s.t. ``lo_i <= A_i x + c_i + p_i - q_i <= up_i`` over ``rows``, ``lb <= x <= ub``."""
+        """``min sum(p + q)`` s.t. ``lo_i <= A_i x + c_i + p_i - q_i <= up_i`` for the rows in the mask ``rows``,
+        ``lb <= x <= ub``: the least total violation and each row's part of it (``p_i + q_i``; 0 for rows left
+        out), or ``(None, None)`` when HiGHS gives no optimum (time limit)."""
         A, c = self.linear
-        A = A[np.flatnonzero(rows)]
-        lo = np.array([-np.inf if r.lb is None else r.lb for r, keep in zip(self.rows, rows, strict=True) if keep])
-        up = np.array([np.inf if r.ub is None else r.ub for r, keep in zip(self.rows, rows, strict=True) if keep])
-        lo, up = lo - c[rows], up - c[rows]
+        selected = np.flatnonzero(rows)
+        A = A[selected]
+        lo = np.array([-np.inf if self.rows[i].lb is None else self.rows[i].lb for i in selected]) - c[selected]
+        up = np.array([np.inf if self.rows[i].ub is None else self.rows[i].ub for i in selected]) - c[selected]
         m, n = A.shape
         elastic = sparse.hstack([A, sparse.eye(m), -sparse.eye(m)]).tocsr()
         eq = lo == up
         upper, lower = ~eq & np.isfinite(up), ~eq & np.isfinite(lo)
         cost = np.r_[np.zeros(n), np.ones(2 * m)]
         bounds = np.c_[np.r_[lb, np.zeros(2 * m)], np.r_[ub, np.full(2 * m, np.inf)]]
-        result = linprog(cost, A_ub=sparse.vstack([elastic[upper], -elastic[lower]]), b_ub=np.r_[up[upper], -lo[lower]],
-                         A_eq=elastic[eq], b_eq=lo[eq], bounds=bounds, method="highs",
-                         options={"time_limit": max(deadline - time.perf_counter(), 0.1)})
+        result = linprog(cost, A_ub=sparse.vstack([elastic[upper], -elastic[lower]]),
+                         b_ub=np.r_[up[upper], -lo[lower]], A_eq=elastic[eq], b_eq=lo[eq], bounds=bounds,
+                         method="highs", options={"time_limit": max(deadline - time.perf_counter(), 0.1)})
         if result.status != 0:
             return None, None
-        x = result.x[:n]
-        return float(self._violation(x, rows).sum()), x
-
-    def _violation(self, x, rows=None) -> np.ndarray:
-        """Each row's violation at ``x``: ``max(lb - body, body - ub, 0)``."""
-        A, c = self.linear
-        body = A @ x + c
-        lo = np.array([-np.inf if r.lb is None else r.lb for r in self.rows])
-        up = np.array([np.inf if r.ub is None else r.ub for r in self.rows])
-        out = np.maximum(np.maximum(lo - body, body - up), 0.0)
-        return out if rows is None else out[rows]
-
-    def _violations(self, x, tol) -> list[tuple[str, float]]:
-        amounts = self._violation(x)
-        return [(self.rows[i].name, float(amounts[i])) for i in _violated(amounts, tol)]
+        amounts = np.zeros(len(self.rows))
+        amounts[selected] = result.x[n: n + m] + result.x[n + m:]
+        return float(result.fun), amounts
 
     def _irreducible(self, rows, tol, deadline):
         """Deletion filter over the rows ``rows`` (a mask) and the finite variable bounds: ``(constraint names,
@@ -287,23 +278,24 @@ class FeasibilityProblem:
         what remains is infeasible and every proper subset of it is feasible.
         """
         rows = rows.copy()
-        lb, ub = self.lb.copy(), self.ub.copy()
-        members = [("row", i) for i in np.flatnonzero(rows)]
-        members += [(side, k) for k in range(len(self.variables)) for side, b in (("lb", lb), ("ub", ub))
-                    if np.isfinite(b[k])]
-        for kind, i in members:
+        for i in np.flatnonzero(rows):
             if time.perf_counter() > deadline:
                 return None
-            if kind == "row":
-                rows[i] = False
-                least, _ = self._least_violation(rows, lb, ub, deadline)
-                rows[i] = least is None or least <= tol
-            else:
-                bound = lb if kind == "lb" else ub
-                kept, bound[i] = bound[i], (-np.inf if kind == "lb" else np.inf)
+            rows[i] = False
+            least, _ = self._least_violation(rows, self.lb, self.ub, deadline)
+            rows[i] = least is None or least <= tol
+        # only the bounds of variables in the remaining rows can matter
+        used = np.zeros(len(self.variables), bool)
+        used[self.linear[0][np.flatnonzero(rows)].indices] = True
+        lb, ub = np.where(used, self.lb, -np.inf), np.where(used, self.ub, np.inf)
+        for bound, free in ((lb, -np.inf), (ub, np.inf)):
+            for k in np.flatnonzero(np.isfinite(bound)):
+                if time.perf_counter() > deadline:
+                    return None
+                kept, bound[k] = bound[k], free
                 least, _ = self._least_violation(rows, lb, ub, deadline)
                 if least is None or least <= tol:
-                    bound[i] = kept
+                    bound[k] = kept
         names = [self.rows[i].name for i in np.flatnonzero(rows)]
         bounds = [f"{v.name} >= {lo:g}" for v, lo in zip(self.variables, lb, strict=True) if np.isfinite(lo)]
         bounds += [f"{v.name} <= {up:g}" for v, up in zip(self.variables, ub, strict=True) if np.isfinite(up)]
@@ -328,11 +320,10 @@ class FeasibilityProblem:
                 continue
             subset = self._irreducible(rows, tol, deadline) if len(indices) <= IIS_MAX_ROWS else None
             names = subset[0] + subset[1] if subset else [self.rows[i].name for i in indices]
-            bounds = f" with the bounds {', '.join(subset[1])}" if subset and subset[1] else ""
+            phrase = _subset_phrase(*subset) if subset else _subset_phrase(names, [])
             findings.append(Finding(
-                "infeasible", f"agent '{agent}': its own constraints {_listed(subset[0] if subset else names)}"
-                              f"{bounds} cannot hold together whatever the other agents do (least total "
-                              f"violation {least:.3g})", [agent, *names], least))
+                "infeasible", f"agent '{agent}': its own {phrase} cannot hold together whatever the other agents "
+                              f"do (least total violation {least:.3g})", [agent, *names], least))
         return findings
 
     # -------------------------------------------------------------- nonlinear rows: a local NLP
@@ -357,6 +348,7 @@ class FeasibilityProblem:
         xs = np.asarray(out["x"]).ravel()[: len(syms)]
         body = np.asarray(ca.Function("bodies", [x], [bodies])(xs)).ravel()
         amounts = np.maximum(np.maximum(lo - body, body - up), 0.0)
+        amounts[amounts <= SOLVER_NOISE] = 0.0
         least = float(amounts.sum())
         if least <= tol:
             return []
@@ -366,6 +358,12 @@ class FeasibilityProblem:
         return [Finding("infeasible", f"the constraints could not be satisfied together: a local search found least "
                                       f"total violation {least:.3g} ({_listed(parts)}); with nonconvex constraints "
                                       f"this is evidence, not proof, that no equilibrium exists", names, least)]
+
+
+def _subset_phrase(constraints, bounds) -> str:
+    """``constraints a, b with the bounds x[1] >= 0`` (lists shortened)."""
+    head = f"constraint{'s' if len(constraints) > 1 else ''} {_listed(constraints)}"
+    return head + (f" with the bound{'s' if len(bounds) > 1 else ''} {_listed(bounds)}" if bounds else "")
 
 
 def _violated(amounts, tol) -> list[int]:
@@ -533,7 +531,8 @@ def _unbounded(nlp, values) -> Finding | None:
 
 # ---------------------------------------------------------------------- helpers
 def _ipopt_options(deadline) -> dict:
-    return {"print_level": 0, "sb": "yes", "tol": 1e-9, "max_iter": 1000, "bound_relax_factor": 0.0,
+    return {"print_level": 0, "sb": "yes", "tol": 1e-9, "constr_viol_tol": 1e-9, "max_iter": 1000,
+            "bound_relax_factor": 0.0,
             "max_cpu_time": max(deadline - time.perf_counter(), 0.5)}
 
 

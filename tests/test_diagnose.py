@@ -72,7 +72,7 @@ def test_shared_constraints_that_contradict_with_bounds_give_the_irreducible_sub
         (infeasible,) = _of_kind(findings, "infeasible")
         assert sorted(infeasible.components) == ["cap", "demand", "x[1] >= 0"]
         assert infeasible.amount == pytest.approx(1.0, abs=1e-7)
-        assert "cap, demand with the bounds x[1] >= 0 cannot hold together" in infeasible.message
+        assert "constraints cap, demand with the bound x[1] >= 0 cannot hold together" in infeasible.message
         assert not _of_kind(findings, "unbounded")
 
 
