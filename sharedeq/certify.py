@@ -83,8 +83,7 @@ class _Program:
 
     names: list[str]
     x: ca.SX
-    objective: ca.SX                        # in minimisation form
-    sign: float                             # -1 for a maximising agent
+    objective: ca.SX                        # in minimisation form (a maximising agent's objective negated)
     inequalities: list[tuple[str, ca.SX]]   # (label, g) with g <= 0
     equalities: list[tuple[str, ca.SX]]     # (label, h) with h = 0
     lb: np.ndarray
@@ -129,7 +128,7 @@ def _program(problem, agent) -> _Program:
         bodies = [(con, body) for con, body in bodies if con is not objdef]
     else:
         obj = agent.objective
-        f, objdef = translate(obj.expr if isinstance(obj, ObjectiveData) else obj), None
+        f = translate(obj.expr if isinstance(obj, ObjectiveData) else obj)
     while pending:
         con = pending.pop(0)
         bodies.append((con, translate(con.body)))
@@ -149,7 +148,7 @@ def _program(problem, agent) -> _Program:
     sign = -1.0 if agent.sense == "max" else 1.0
     return _Program(
         names=[v.name for v in own], x=ca.vertcat(*(syms[id(v)] for v in own)), objective=sign * ca.SX(f),
-        sign=sign, inequalities=inequalities, equalities=equalities,
+        inequalities=inequalities, equalities=equalities,
         lb=np.array([-np.inf if v.lb is None else float(v.lb) for v in own]),
         ub=np.array([np.inf if v.ub is None else float(v.ub) for v in own]),
         point=np.array([float(v.value) for v in own]), implicit=[v.name for v in own[n_own:]])
@@ -413,14 +412,12 @@ def _analyse(program, tol):
     equalities = [_curvature(program, label, h) for label, h in program.equalities]
     affine = [c for c in equalities if c.hessian is not None and not c.hessian.any()]
     Z = _free_directions(program, affine)
-    proven_nonconvex, not_proven, quadratic = [], [], []
+    proven_nonconvex, not_proven = [], []
     for c in [objective, *inequalities]:
         if c.hessian is not None:
             low = _min_eigenvalue(c.hessian, Z)
             if low < -tol * max(1.0, float(np.abs(c.hessian).max(initial=0.0))):
                 proven_nonconvex.append(f"{c.label}: Hessian eigenvalue {low:.3g} < 0")
-            elif c.hessian.any():
-                quadratic.append(c.label)
         elif not c.shape.convex:
             not_proven.append(f"{c.label}: not quadratic, and no curvature rule proves it convex")
     not_proven += [f"equality {c.label} is not affine" for c in equalities if not any(c is a for a in affine)]
@@ -434,10 +431,11 @@ def _analyse(program, tol):
         if program.implicit:
             reasons.append(f"implicit variable(s) {', '.join(program.implicit)} with their defining equations")
         return Convexity(UNKNOWN, "; ".join(reasons)), is_qp
-    return Convexity(CONVEX, _convex_reason(objective, inequalities, equalities, quadratic)), is_qp
+    return Convexity(CONVEX, _convex_reason(objective, inequalities, equalities)), is_qp
 
 
-def _convex_reason(objective, inequalities, equalities, quadratic) -> str:
+def _convex_reason(objective, inequalities, equalities) -> str:
+    """Why the program is convex, e.g. 'quadratic objective, Hessian eigenvalues >= 0; linear constraints'."""
     if objective.hessian is None:
         what = "objective convex by curvature rules"
     elif objective.hessian.any():
@@ -590,17 +588,17 @@ def _qp(program, lb, ub) -> _QP:
 
 
 def _bounded(qp) -> bool:
-    """Is the feasible polyhedron bounded? (each coordinate minimised and maximised by an LP)"""
+    """Is the feasible polyhedron shown bounded? (both bounds on every variable, or an LP per coordinate)"""
     n = qp.Q.shape[0]
-    bounded_rows = {int(np.flatnonzero(qp.G[rows[0]])[0]) for rows in qp.groups if len(rows) == 2
-                    and np.count_nonzero(qp.G[rows[0]]) == 1}
-    if len(bounded_rows) == n:
+    boxed_variables = {int(np.flatnonzero(qp.G[rows[0]])[0]) for rows in qp.groups if len(rows) == 2}
+    if len(boxed_variables) == n:       # groups of two rows are the two bounds of one variable
         return True
     for k in range(n):
         for direction in (1.0, -1.0):
-            res = optimize.linprog(direction * np.eye(n)[k], A_ub=qp.G, b_ub=qp.h, A_eq=qp.E if qp.E.size else None,
+            res = optimize.linprog(direction * np.eye(n)[k], A_ub=qp.G if qp.G.size else None,
+                                   b_ub=qp.h if qp.G.size else None, A_eq=qp.E if qp.E.size else None,
                                    b_eq=qp.e if qp.E.size else None, bounds=(None, None), method="highs")
-            if res.status == 3:
+            if res.status != 0:     # unbounded, or not shown bounded (the caller then claims less)
                 return False
     return True
 
@@ -626,8 +624,8 @@ def _check_limits(limits) -> dict:
 def certify_agent(problem, agent, tol=1e-7, **limits) -> Certificate:
     """Is ``agent`` (name or Agent) at a global best response at the current values of the model's variables?
 
-    Convex program: "global" (the KKT point that the solve found and checked is a global minimum; nothing is
-    re-solved, gain nan). A QP with at most ``max_active_sets`` active sets: exact enumeration. Otherwise a
+    Convex program: "global", meaning that a KKT point of the agent is a global minimum (whether the point is
+    one is for the solve and ``kkt_check`` to say; nothing is re-solved here, gain nan). A QP with at most ``max_active_sets`` active sets: exact enumeration. Otherwise a
     multistart of Ipopt (``starts`` starts; a ``grid`` of points for a one-variable agent). ``gain`` is
     ``f(x*) - f(best response)`` in the agent's own sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``.
     """
@@ -686,7 +684,9 @@ def _enumerate(agent, program, convexity, f_star, threshold, limits) -> Certific
 def _along_ray(qp, point, d, f_star, threshold) -> np.ndarray:
     """A feasible point ``x* + t d`` (``d`` a recession direction with ``d'Qd < 0``) better than ``x*``."""
     t = max(1.0, float(np.abs(point).max(initial=0.0)))
-    while qp.value(point + t * d) > f_star - max(1.0, threshold):
+    for _ in range(200):
+        if qp.value(point + t * d) <= f_star - max(1.0, threshold):
+            break
         t *= 2.0
     return point + t * d
 
