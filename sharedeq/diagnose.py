@@ -14,7 +14,7 @@
   small models (at most :data:`IIS_MAX_ROWS` rows) then get a deletion filter, which returns an irreducible
   infeasible subset of constraints and variable bounds (drop any one member and the rest can hold). Otherwise it
   is an NLP solved locally by Ipopt, which proves nothing for nonconvex constraints and says so. Agents whose
-  own constraints cannot hold for any values of the others' variables are named.
+  own (linear) constraints cannot hold for any values of the others' variables are named.
 * **Unbounded agents.** With the others fixed at ``z`` (or at the start values), each agent's own problem is
   solved inside the artificial box ``|x - c| <= B (1 + |c|)`` around the point ``c``, for ``B = 1e6`` and
   ``B = 1e8``. If the best response sits on the box and its objective keeps improving as the box grows, the
@@ -194,8 +194,8 @@ class FeasibilityProblem:
             add(con)
         for _, con in problem.dualvars:
             add(con)
-        for pair in problem.vi_pairs:
-            row = _vi_row(pair)
+        for number, pair in enumerate(problem.vi_pairs):
+            row = _vi_row(pair, number)
             if row is not None:
                 self.rows.append(row)
         self.variables = list({id(v): v for row in self.rows for v in _variables(row.body)}.values())
@@ -380,13 +380,14 @@ def _variables(expr):
     return identify_variables(expr, include_fixed=False) if hasattr(expr, "is_expression_type") else ()
 
 
-def _vi_row(pair):
-    """What a ``vi`` pair ``F _|_ y`` requires of ``F`` alone: ``F >= 0`` (y >= lb only), ``<= 0``, ``= 0`` (free)."""
+def _vi_row(pair, number):
+    """What a ``vi`` pair ``F _|_ y`` requires of ``F`` alone: ``F >= 0`` (y >= lb only), ``<= 0`` (y <= ub only),
+    ``= 0`` (y free); named as in the MCP (the constraint, or ``vi[number]``)."""
     fn, var = pair.function, pair.variable
     if isinstance(fn, ConstraintData):
         name, body = fn.name, fn.body - (fn.ub if fn.lb is None else fn.lb)
     else:
-        name, body = f"the vi function paired with {var.name}", fn
+        name, body = f"vi[{number}]", fn
     if var.lb is not None and var.ub is not None:
         return None
     lower = 0.0 if var.ub is None else None
@@ -500,7 +501,7 @@ def _unbounded(nlp, values) -> Finding | None:
     center = np.array([_value(v, values) for v in nlp.variables])
     rng = np.random.default_rng(0)
     starts = [center, center + rng.uniform(-1.0, 1.0, center.size) * (1.0 + np.abs(center))]
-    results = []
+    objectives = []
     for size in BOXES:
         reach = size * (1.0 + np.abs(center))
         lbx = np.where(nlp.decision, np.maximum(nlp.lbx, center - reach), nlp.lbx)
@@ -512,10 +513,9 @@ def _unbounded(nlp, values) -> Finding | None:
                 best = (float(out["f"]), np.asarray(out["x"]).ravel())
         if best is None:
             return None
-        results.append((best, lbx, ubx, reach))
+        objectives.append(best[0])
         starts = [best[1], starts[1]]
-    (f_small, _), _, _, _ = results[0]
-    (f_large, x), lbx, ubx, reach = results[1]
+    (f_small, f_large), x = objectives, best[1]
     on_box = nlp.decision & ((np.isclose(x, lbx, rtol=1e-6) & (lbx > nlp.lbx)) |
                              (np.isclose(x, ubx, rtol=1e-6) & (ubx < nlp.ubx)))
     if not on_box.any() or f_large >= f_small - 1e-4 * max(1.0, abs(f_small)):
@@ -532,8 +532,7 @@ def _unbounded(nlp, values) -> Finding | None:
 # ---------------------------------------------------------------------- helpers
 def _ipopt_options(deadline) -> dict:
     return {"print_level": 0, "sb": "yes", "tol": 1e-9, "constr_viol_tol": 1e-9, "max_iter": 1000,
-            "bound_relax_factor": 0.0,
-            "max_cpu_time": max(deadline - time.perf_counter(), 0.5)}
+            "bound_relax_factor": 0.0, "max_cpu_time": max(deadline - time.perf_counter(), 0.5)}
 
 
 def _incomplete(what) -> Finding:

@@ -193,3 +193,35 @@ def test_limits_say_what_was_not_checked(monkeypatch):
     findings = diagnose(problem, time_limit=0.0)
     assert {f.kind for f in findings} == {"incomplete"}
     assert any("feasibility phase" in f.message for f in findings)
+
+
+def test_vi_pair_whose_function_cannot_have_the_right_sign():
+    """F(y) = 2 - y _|_ y >= 3: F >= 0 needs y <= 2, so the pair has no solution ({vi[0], y >= 3})."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(initialize=0.0)
+    m.y = pyo.Var(bounds=(3, None), initialize=3.0)
+    problem = sq.EquilibriumProblem(m)
+    problem.add_agent("p1", objective=(m.x - m.y) ** 2, variables=m.x)
+    problem.add_vi(2 - m.y, m.y)
+    findings = _solve_and_diagnose(problem)
+    (infeasible,) = _of_kind(findings, "infeasible")
+    assert infeasible.components == ["vi[0]", "y >= 3"] and infeasible.amount == pytest.approx(1.0, abs=1e-7)
+
+
+def test_irreducible_subset_leaves_out_rows_that_do_not_take_part():
+    """A chain x1 >= 1, x[k+1] >= x[k] + 1 (k < 4), x4 <= 2 needs x4 >= 4: infeasible by 2, and only as a whole;
+    the distractors (x1 + x4 <= 100, x2 >= -5 and the bounds x <= 50) take no part."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2, 3, 4], bounds=(None, 50), initialize=0.0)
+    m.start = pyo.Constraint(expr=m.x[1] >= 1)
+    m.step = pyo.Constraint([1, 2, 3], rule=lambda m, k: m.x[k + 1] >= m.x[k] + 1)
+    m.end = pyo.Constraint(expr=m.x[4] <= 2)
+    m.total = pyo.Constraint(expr=m.x[1] + m.x[4] <= 100)
+    m.floor = pyo.Constraint(expr=m.x[2] >= -5)
+    problem = sq.EquilibriumProblem(m)
+    for k in (1, 2, 3, 4):
+        problem.add_agent(f"p{k}", objective=(m.x[k] - k) ** 2, variables=m.x[k])
+    problem.add_shared([m.start, m.step, m.end, m.total, m.floor])
+    (infeasible,) = _of_kind(_solve_and_diagnose(problem, mode="ve"), "infeasible")
+    assert sorted(infeasible.components) == ["end", "start", "step[1]", "step[2]", "step[3]"]
+    assert infeasible.amount == pytest.approx(2.0, abs=1e-7)
