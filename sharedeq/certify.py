@@ -478,9 +478,12 @@ class _QP:
         return 0.5 * np.einsum("...i,ij,...j->...", x, self.Q, x) + x @ self.c + self.f0
 
     def feasible(self, x, tol=1e-9) -> np.ndarray:
-        size = 1.0 + np.abs(x).max(axis=-1, initial=0.0)[..., None]
-        ok = ((x @ self.G.T - self.h) <= tol * size * (1.0 + np.abs(self.h))).all(axis=-1)
-        return ok & (np.abs(x @ self.E.T - self.e) <= tol * size * (1.0 + np.abs(self.e))).all(axis=-1)
+        """Each row holds to ``tol (1 + |rhs|)`` plus rounding, ``1e-12 |row| |x|`` (NaN is infeasible)."""
+        with np.errstate(all="ignore"):
+            slack_G = tol * (1.0 + np.abs(self.h)) + 1e-12 * (np.abs(x) @ np.abs(self.G).T)
+            slack_E = tol * (1.0 + np.abs(self.e)) + 1e-12 * (np.abs(x) @ np.abs(self.E).T)
+            ok = (x @ self.G.T - self.h <= slack_G).all(axis=-1)
+            return ok & (np.abs(x @ self.E.T - self.e) <= slack_E).all(axis=-1) & np.isfinite(x).all(axis=-1)
 
     def free_dimension(self) -> int:
         return self.Q.shape[0] - (np.linalg.matrix_rank(self.E) if self.E.size else 0)
@@ -625,9 +628,10 @@ def certify_agent(problem, agent, tol=1e-7, **limits) -> Certificate:
     """Is ``agent`` (name or Agent) at a global best response at the current values of the model's variables?
 
     Convex program: "global", meaning that a KKT point of the agent is a global minimum (whether the point is
-    one is for the solve and ``kkt_check`` to say; nothing is re-solved here, gain nan). A QP with at most ``max_active_sets`` active sets: exact enumeration. Otherwise a
-    multistart of Ipopt (``starts`` starts; a ``grid`` of points for a one-variable agent). ``gain`` is
-    ``f(x*) - f(best response)`` in the agent's own sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``.
+    one is for the solve and ``kkt_check`` to say; nothing is re-solved here, gain nan). A QP with at most
+    ``max_active_sets`` active sets: exact enumeration. Otherwise a multistart of Ipopt (``starts`` starts; a
+    ``grid`` of points for a one-variable agent). ``gain`` is ``f(x*) - f(best response)`` in the agent's own
+    sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``. ``limits``: see :data:`LIMITS`.
     """
     limits = _check_limits(limits)
     agent = problem.agent(agent.name if hasattr(agent, "name") else agent)
