@@ -41,6 +41,7 @@ from pyomo.repn import generate_standard_repn
 from scipy import sparse
 from scipy.optimize import linprog
 
+from sharedeq.errors import ModelError
 from sharedeq.translate import Translator
 
 #: A component of the MCP point larger than this in absolute value is reported as diverging.
@@ -83,6 +84,9 @@ def diagnose(problem, mcp=None, z=None, time_limit=10.0, tol=1e-6) -> list[Findi
     deadline = time.perf_counter() + time_limit
     findings = []
     if mcp is not None and z is not None:
+        if np.shape(z) != (mcp.size,):
+            raise ModelError(f"diagnose: z has shape {np.shape(z)} but the MCP has {mcp.size} components; pass "
+                             f"solution.mcp and solution.z of the same solve")
         findings += point_findings(mcp, z)
     values = _point_values(problem, mcp, z)
     feasibility = FeasibilityProblem(problem)

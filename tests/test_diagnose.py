@@ -183,6 +183,15 @@ def test_huge_and_nonfinite_components_of_the_point():
     assert nonfinite.components == ["x[2]"] and "x[2] of agent '2'" in nonfinite.message
 
 
+def test_a_point_of_the_wrong_size_is_a_model_error():
+    from cases import river_basin
+
+    problem = river_basin.build_problem("ve")
+    mcp = problem.mcp(mode="ve")
+    with pytest.raises(sq.ModelError, match="z has shape"):
+        diagnose(problem, mcp, np.zeros(mcp.size + 1))
+
+
 def test_limits_say_what_was_not_checked(monkeypatch):
     from cases import river_basin
 
