@@ -88,7 +88,7 @@ def diagnose(problem, mcp=None, z=None, time_limit=10.0, tol=1e-6) -> list[Findi
             raise ModelError(f"diagnose: z has shape {np.shape(z)} but the MCP has {mcp.size} components; pass "
                              f"solution.mcp and solution.z of the same solve")
         findings += point_findings(mcp, z)
-    values = _point_values(problem, mcp, z)
+    values = _point_values(mcp, z)
     feasibility = FeasibilityProblem(problem)
     findings += feasibility.findings(values, tol, deadline)
     findings += unbounded_agents(problem, values, deadline)
@@ -145,7 +145,7 @@ def _why_huge(kind) -> str:
            "equation without a solution"
 
 
-def _point_values(problem, mcp, z) -> dict[int, float]:
+def _point_values(mcp, z) -> dict[int, float]:
     """``id(var) -> value`` at the MCP point ``z``, else the variables' current values (None as 0, within bounds)."""
     values = {}
     if mcp is not None and z is not None:
