@@ -11,6 +11,8 @@ Declare agents on a Pyomo model, say which constraints they share and in which m
     print(solution.summary())
 """
 
+from sharedeq.certify import Certificate, certify, certify_agent
+from sharedeq.diagnose import Finding, diagnose
 from sharedeq.emp import EmpError, EmpInfo, gams_name, parse_empinfo, problem_from_empinfo, resolve_empinfo, to_empinfo
 from sharedeq.errors import ModelError, SolverUnavailable
 from sharedeq.kkt import build_mcp
@@ -21,8 +23,8 @@ from sharedeq.solve import solve
 from sharedeq.verify import best_response_check, kkt_check, second_order_check
 
 __all__ = [
-    "Agent", "EmpError", "EmpInfo", "EquilibriumProblem", "MCP", "ModelError", "SharedConstraint", "Solution",
-    "SolverUnavailable",
+    "Agent", "Certificate", "EmpError", "EmpInfo", "EquilibriumProblem", "Finding", "MCP", "ModelError",
+    "SharedConstraint", "Solution", "SolverUnavailable", "certify", "certify_agent", "diagnose",
     "VIPair", "best_response_check", "build_mcp", "gams_name", "kkt_check",
     "parse_empinfo", "problem_from_empinfo", "resolve_empinfo", "second_order_check", "solve", "to_empinfo",
 ]

@@ -77,7 +77,7 @@ class Solution:
     second_order: pd.DataFrame | None = field(default=None, repr=False)
     certificates: dict | None = field(default=None, repr=False)
     checks: pd.DataFrame | None = field(default=None, repr=False)
-    diagnosis: list = field(default_factory=list, repr=False)
+    diagnosis: list = field(default_factory=list, repr=False)   # sharedeq.diagnose.Finding, when not converged
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
@@ -103,8 +103,8 @@ class Solution:
             name = mcp.pairs["variable"].iloc[scaled_pair]
             message = (f"rejected: MCP residual {residual:.2e} <= tol {tol:g}, but the scaled residual is "
                        f"{scaled_residual:.2e} > {scaled_tol:g}: {name} is {abs(r[scaled_pair]):.1e} from where its "
-                       f"pair holds, and F moves by up to {column:.1e} per unit of {name} (a boundary point with "
-                       f"exploding multipliers is not an equilibrium)")
+                       f"pair holds, and F moves by up to {column:.1e} per unit of {name}: the residual is small "
+                       f"in z but not in F (at a boundary point, a sign of an exploding multiplier)")
         else:
             worst = int(np.argmax(np.abs(r)))
             message = (f"best MCP residual {residual:.2e} > tol {tol:g} (worst pair: "
@@ -307,8 +307,7 @@ class Solution:
 
     def explanation(self) -> list[str]:
         """The lines under the headline: what was shown, agent by agent where it matters, and what to do."""
-        lines = [self.message]
-        lines += self.diagnosis
+        lines = [self.message] + [f"diagnosis: {finding.message}" for finding in self.diagnosis]
         if self.status == NOT_CONVERGED:
             tried = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in _tried(self.steps).items())
             lines.append(f"tried: {tried} (table 'What was tried' below; solution.steps)")
@@ -364,7 +363,8 @@ class Solution:
         return {
             "problem": "MCP" if plain else self.problem.name, "status": self.status, "headline": self.headline,
             "converged": self.converged, "verified": self.verified, "message": self.message,
-            "diagnosis": list(self.diagnosis), "mode": self.mode, "residual": self.residual,
+            "diagnosis": [{"kind": f.kind, "message": f.message, "components": list(f.components)}
+                          for f in self.diagnosis], "mode": self.mode, "residual": self.residual,
             "scaled_residual": self.scaled_residual, "variables": values, "multipliers": mult,
             "objectives": {} if plain else {a: float(v) for a, v in self.objective_values.items()},
             "residuals": {} if plain else {a: {k: float(v) for k, v in row.items()}

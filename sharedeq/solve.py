@@ -73,7 +73,9 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         solution.verify()
         solution.timings["verify"] = time.perf_counter() - start
     if not solution.converged:
-        solution.diagnosis = _diagnose(problem, mcp, solution.z)
+        from sharedeq.diagnose import diagnose
+
+        solution.diagnosis = diagnose(problem, mcp, solution.z)
     return solution
 
 
@@ -115,13 +117,6 @@ def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
 def _small_enough(problem, mcp) -> bool:
     return mcp.size <= VERIFY_MAX_PAIRS and int(mcp.pairs["dense"].sum()) <= VERIFY_MAX_DENSE_ROWS and \
         max((len(a.variables) for a in problem.agents), default=0) <= VERIFY_MAX_AGENT_VARIABLES
-
-
-def _diagnose(problem, mcp, z) -> list[str]:
-    """Why a solve failed, in the model's terms (:func:`sharedeq.diagnose.diagnose`), as lines for the summary."""
-    from sharedeq.diagnose import diagnose
-
-    return [f"diagnosis: {finding.message}" for finding in diagnose(problem, mcp, z)]
 
 
 class _NewtonWatch:
