@@ -42,6 +42,7 @@ import itertools
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -632,10 +633,16 @@ def check(instance: Instance, values) -> tuple[bool, str]:
 
 # ---------------------------------------------------------------------- runner
 def run_instance(instance: Instance) -> dict:
-    """Solve one instance and check a claimed equilibrium; never raises (a failure is a row of the result)."""
+    """Solve one instance and check the point it returns; never raises (a failure is a row of the result).
+
+    ``verdict``: ``confirmed`` or ``WRONG`` for a claimed equilibrium, ``n.a.`` otherwise. ``point``: what the
+    independent check says of the returned point whatever the status (``equilibrium`` / ``not``), so that a
+    status denying an equilibrium at a point that is one (``KKT POINT, NOT AN EQUILIBRIUM``) shows up too.
+    """
     row = {"category": instance.category, "seed": instance.seed, "mode": instance.mode or "", "size": instance.size,
            "exists": instance.exists, "monotone": instance.monotone, "status": "", "claimed": False,
-           "converged": False, "residual": np.nan, "seconds": np.nan, "verdict": "n.a.", "detail": instance.note}
+           "converged": False, "residual": np.nan, "seconds": np.nan, "verdict": "n.a.", "point": "",
+           "detail": instance.note}
     start = time.perf_counter()
     try:
         problem, variables = instance.build()
@@ -650,24 +657,50 @@ def run_instance(instance: Instance) -> dict:
         row.update(seconds=time.perf_counter() - start, status="EXCEPTION",
                    detail=f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
         return row
+    ok, why = check(instance, returned_values(solution, variables))
+    row["point"] = "equilibrium" if ok else "not"
     if row["claimed"]:
-        ok, why = check(instance, [solution.value(v) for v in variables])
         row["verdict"] = "confirmed" if ok else "WRONG"
-        if not ok:
-            row["detail"] = f"{instance.note}; {why}" if instance.note else why
+    if not ok and (row["claimed"] or row["converged"]):
+        row["detail"] = f"{instance.note}; {why}" if instance.note else why
     return row
 
 
+def returned_values(solution, variables) -> np.ndarray:
+    """The values of ``variables`` in the returned point (without the warning a non-converged solve gives)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.array([solution.value(v) for v in variables])
+
+
+def false_denial(row) -> bool:
+    """A status that says the returned point is not an equilibrium when the independent check finds it is one."""
+    return "NOT AN EQUILIBRIUM" in row["status"] and row["point"] == "equilibrium"
+
+
 def run(categories=None, n=100, seed=0, log=None) -> pd.DataFrame:
-    """Solve ``n`` instances per category (seeds ``seed .. seed + n - 1``); one row per instance."""
+    """Solve ``n`` instances per category (seeds ``seed .. seed + n - 1``); one row per instance.
+
+    ``categories``: names, or a dict ``{name: instances}`` that overrides ``n`` per category.
+    """
     rows = []
-    for category in categories or list(GENERATORS):
-        for s in range(seed, seed + n):
+    counts = categories if isinstance(categories, dict) else dict.fromkeys(categories or GENERATORS, n)
+    for category, count in counts.items():
+        for s in range(seed, seed + count):
             rows.append(run_instance(GENERATORS[category](s)))
-            if log is not None and (rows[-1]["verdict"] == "WRONG" or rows[-1]["status"] == "EXCEPTION"):
-                log(f"{rows[-1]['verdict'] if rows[-1]['verdict'] == 'WRONG' else 'EXCEPTION'}: "
-                    f"{repro(category, s)}  # {rows[-1]['detail']}")
+            kind = failure_kind(rows[-1])
+            if log is not None and kind:
+                log(f"{kind}: {repro(category, s)}  # {rows[-1]['detail']}")
     return pd.DataFrame(rows)
+
+
+def failure_kind(row) -> str:
+    """``WRONG`` (a claimed equilibrium that is not one), ``FALSE DENIAL``, ``EXCEPTION``, or '' (no failure)."""
+    if row["verdict"] == "WRONG":
+        return "WRONG"
+    if false_denial(row):
+        return "FALSE DENIAL"
+    return "EXCEPTION" if row["status"] == "EXCEPTION" else ""
 
 
 def repro(category, seed) -> str:
@@ -688,6 +721,7 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
             "with equilibrium": len(known),
             "solved %": 100.0 * confirmed[known.index].mean() if len(known) else np.nan,
             "target %": 100.0 * TARGETS[category] if category in TARGETS else np.nan,
+            "false denials": int(group.apply(false_denial, axis=1).sum()),
             "honest failures": int((~group["claimed"] & ~group["status"].isin(["MODEL ERROR", "EXCEPTION"])).sum()),
             "model errors": int((group["status"] == "MODEL ERROR").sum()),
             "exceptions": int((group["status"] == "EXCEPTION").sum()),
@@ -719,44 +753,46 @@ def show(category, seed) -> int:
         traceback.print_exc()
         return 1
     print(solution.summary())
-    values = [solution.value(v) for v in variables]
+    values = returned_values(solution, variables)
     print(f"\nvalues: {np.round(values, 8).tolist()}")
+    ok, why = check(instance, values)
     if claimed(solution):
-        ok, why = check(instance, values)
         print("independent check: " + ("confirmed" if ok else f"WRONG: {why}"))
         return 0 if ok else 1
-    ok, why = check(instance, values)
     print(f"not claimed; the independent check of the returned point says: {'an equilibrium' if ok else why}")
-    return 0
+    return 1 if ok and "NOT AN EQUILIBRIUM" in headline(solution) else 0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--category", default="all",
-                        help=f"comma-separated categories or 'all': {', '.join(GENERATORS)}")
+                        help=f"comma-separated categories, each optionally with its own count (general-lq:200), "
+                             f"or 'all': {', '.join(GENERATORS)}")
     parser.add_argument("--n", type=int, default=None, help="instances per category (default 100; 1 with --show)")
     parser.add_argument("--seed", type=int, default=0, help="first seed")
     parser.add_argument("--show", action="store_true", help="print one instance (--seed), its solve and check")
     parser.add_argument("--csv", help="write one row per instance to this CSV file")
     args = parser.parse_args(argv)
-    categories = list(GENERATORS) if args.category == "all" else [c.strip() for c in args.category.split(",")]
-    unknown = [c for c in categories if c not in GENERATORS]
+    default = args.n or (1 if args.show else 100)
+    items = list(GENERATORS) if args.category == "all" else [c.strip() for c in args.category.split(",")]
+    counts = {item.partition(":")[0]: int(item.partition(":")[2] or default) for item in items}
+    unknown = [c for c in counts if c not in GENERATORS]
     if unknown:
         parser.error(f"unknown categories {unknown}; choose from {list(GENERATORS)}")
     if args.show:
-        return max(show(c, s) for c in categories for s in range(args.seed, args.seed + (args.n or 1)))
+        return max(show(c, s) for c, count in counts.items() for s in range(args.seed, args.seed + count))
     start = time.perf_counter()
-    results = run(categories, args.n or 100, args.seed, log=lambda s: print(s, file=sys.stderr, flush=True))
+    results = run(counts, seed=args.seed, log=lambda s: print(s, file=sys.stderr, flush=True))
     if args.csv:
         results.to_csv(args.csv, index=False)
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.4g}".format):
         print(summarize(results).to_string(na_rep=""))
         print()
         print(status_counts(results).to_string())
-    failures = results[(results["verdict"] == "WRONG") | (results["status"] == "EXCEPTION")]
-    for row in failures.itertuples():
-        print(f"{row.verdict if row.verdict == 'WRONG' else row.status}: {repro(row.category, row.seed)}  "
-              f"# {row.detail}")
+    kinds = results.apply(failure_kind, axis=1) if len(results) else pd.Series(dtype=str)
+    failures = results[kinds != ""]
+    for (_, row), kind in zip(failures.iterrows(), kinds[kinds != ""], strict=True):
+        print(f"{kind}: {repro(row['category'], row['seed'])}  # {row['detail']}")
     print(f"\n{len(results)} instances in {time.perf_counter() - start:.1f} s")
     return 1 if len(failures) else 0
 

@@ -18,6 +18,7 @@ from benchmarks.fuzz import (
     best_response_gap,
     check_cp,
     check_game,
+    false_denial,
     lcp_has_solution,
     qp_global_min,
     repro,
@@ -165,6 +166,14 @@ def test_no_unexpected_exception(results, category):
     frame = results[category]
     crashed = frame["status"] == "EXCEPTION"
     assert not crashed.any(), "exceptions other than ModelError:\n" + _failures(frame, crashed)
+
+
+@pytest.mark.parametrize("category", list(SEEDS))
+def test_no_false_denial(results, category):
+    """A status saying NOT AN EQUILIBRIUM is wrong when the returned point passes the independent check."""
+    frame = results[category]
+    denied = frame.apply(false_denial, axis=1)
+    assert not denied.any(), "points denied that are equilibria:\n" + _failures(frame, denied)
 
 
 @pytest.mark.parametrize("category", ["infeasible", "unbounded"])
