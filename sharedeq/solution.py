@@ -29,6 +29,8 @@ NOT_VERIFIED = "not verified"            # a KKT point; the agent checks were sk
 NOT_AN_EQUILIBRIUM = "not an equilibrium"  # a KKT point where some agent can do better
 NOT_CONVERGED = "not converged"          # no point satisfying the complementarity conditions to tolerance
 MCP_SOLVED = "solved"                    # a plain MCP (no agents): the complementarity system holds
+#: Statuses from the strongest claim to the weakest.
+STRENGTH = [EQUILIBRIUM, MCP_SOLVED, LOCAL_EQUILIBRIUM, UNDECIDED, NOT_VERIFIED, NOT_AN_EQUILIBRIUM, NOT_CONVERGED]
 HEADLINES = {EQUILIBRIUM: "EQUILIBRIUM FOUND", LOCAL_EQUILIBRIUM: "LOCAL EQUILIBRIUM",
              UNDECIDED: "KKT POINT, EQUILIBRIUM UNDECIDED", NOT_VERIFIED: "KKT POINT, NOT VERIFIED",
              NOT_AN_EQUILIBRIUM: "KKT POINT, NOT AN EQUILIBRIUM", NOT_CONVERGED: "NOT CONVERGED",
@@ -419,7 +421,6 @@ def _agent_verdict(name, second_order, certificates) -> dict:
     why = f"{cert.convexity.reason}; {cert.method} found nothing better" if cert is not None else \
         "no global certificate was run"
     if so is not None and so["verdict"] == LOCAL_MIN:
-        return {**row, "verdict": LOCAL_BEST, "reason": f"strict local minimum of its problem; not proven global "
-                                                       f"({why})"}
+        return {**row, "verdict": LOCAL_BEST, "reason": f"strict local minimum; {why}"}
     detail = "second-order conditions undecided" if so is None else so["verdict"]
-    return {**row, "verdict": AGENT_UNDECIDED, "reason": f"{detail}; not proven global ({why})"}
+    return {**row, "verdict": AGENT_UNDECIDED, "reason": f"{detail}; {why}"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 
 from sharedeq.backends import get_backend
 from sharedeq.errors import ModelError
@@ -26,7 +27,7 @@ from sharedeq.mcp import MCP
 from sharedeq.newton import _jacobian, newton_polish
 from sharedeq.problem import EquilibriumProblem
 from sharedeq.reformulate import relax
-from sharedeq.solution import SCALED_TOL, Solution
+from sharedeq.solution import NOT_AN_EQUILIBRIUM, SCALED_TOL, STRENGTH, Solution
 
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
 NEWTON_FROM = 1e-2
@@ -40,7 +41,7 @@ VERIFY_MAX_AGENT_VARIABLES = 500
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
           eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM, verify="auto",
-          scaled_tol=SCALED_TOL) -> Solution:
+          scaled_tol=SCALED_TOL, escapes=2) -> Solution:
     """Compute an equilibrium of ``problem`` (an :class:`~sharedeq.EquilibriumProblem`), or solve an :class:`MCP`.
 
     mode: "gne" (each agent its own multiplier per shared constraint), "ve" (one shared multiplier), or None
@@ -57,6 +58,8 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         best-response certificate; :meth:`Solution.verify`): True, False, or "auto" (when the MCP has at most
         ``VERIFY_MAX_PAIRS`` pairs, ``VERIFY_MAX_DENSE_ROWS`` dense rows and agents of at most
         ``VERIFY_MAX_AGENT_VARIABLES`` variables). Unverified KKT points say so in their status.
+    escapes: at a verified KKT point where some agent can do better, how many times to solve again from those
+        agents' better responses (:func:`_escape`).
     """
     if isinstance(problem, MCP):
         return _solve_mcp(problem, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol)
@@ -72,11 +75,61 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         start = time.perf_counter()
         solution.verify()
         solution.timings["verify"] = time.perf_counter() - start
+        for _ in range(escapes):
+            if solution.status != NOT_AN_EQUILIBRIUM:
+                break
+            solution = _escape(problem, mcp, solution, lambda: _solve_chain(
+                problem, mcp, {"kkt": timings["kkt"]}, mode, weights, backend, options, tol, eps_schedule, polish,
+                newton_from, scaled_tol))
     if not solution.converged:
         from sharedeq.diagnose import diagnose
 
         solution.diagnosis = diagnose(problem, mcp, solution.z)
     return solution
+
+
+def _escape(problem, mcp, solution, resolve) -> Solution:
+    """From a KKT point where some agents can do better, solve again from their better responses.
+
+    Each agent that is not at a best response moves to the better response its certificate found, or a step
+    along its direction of negative curvature (10 % of its variables' scale); the others stay. The new solve is
+    kept if its status is stronger (its steps follow the old ones in ``solution.steps``), else the old one.
+    """
+    z0 = solution.z.copy()
+    moved = []
+    column = {(a, v): k for k, (a, v) in enumerate(zip(mcp.pairs["agent"], mcp.pairs["variable"], strict=True))}
+    for name in solution.not_best_responses:
+        certificate = (solution.certificates or {}).get(name)
+        move = solution.second_order.at[name, "move"] if solution.second_order is not None else None
+        if certificate is not None and certificate.response:
+            for var, value in certificate.response.items():
+                if (name, var) in column:
+                    z0[column[name, var]] = value
+        elif move:
+            cols = np.array(list(move))
+            step = 0.1 * max(1.0, float(np.abs(z0[cols]).max()))
+            z0[cols] += step * np.array(list(move.values()))
+        else:
+            continue
+        moved.append(name)
+    if not moved:
+        return solution
+    previous = mcp.z0
+    mcp.z0 = np.clip(z0, mcp.lb, mcp.ub)
+    try:
+        retry = resolve()
+    finally:
+        mcp.z0 = previous
+    if retry.converged:
+        retry.verify()
+    label = f"restart from better responses of {', '.join(repr(a) for a in moved)}"
+    restart = {"step": label, "ipopt_status": f"was {solution.status}", "iterations": 0, "residual": np.nan,
+               "seconds": 0.0}
+    if STRENGTH.index(retry.status) >= STRENGTH.index(solution.status):
+        return solution
+    retry.steps = pd.concat([solution.steps, pd.DataFrame([restart]), retry.steps], ignore_index=True)
+    retry.timings["iterations"] = int(retry.steps["iterations"].sum())
+    return retry
 
 
 def _solve_mcp(mcp, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol) -> Solution:

@@ -214,8 +214,8 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
     ``Z' H_i Z`` decides: ``e > tol s`` local min (``s = max(1, |H_i|_max)``); otherwise the critical cone, which
     also keeps the weakly active constraints from being violated, is searched (:func:`_curvature`): negative
     curvature on it is a saddle or maximum (with the improving direction in ``direction``), none is a local min or
-    degenerate. Cost: one sparse Jacobian of the MCP (as for the solve) and one dense eigenproblem per agent of
-    its own size: O(nnz + sum_i n_i^3).
+    degenerate (``move``: the direction as ``{MCP column: component}``). Cost: one sparse Jacobian of the MCP (as
+    for the solve) and one dense eigenproblem per agent of its own size: O(nnz + sum_i n_i^3).
     """
     mcp, z, F = solution.mcp, np.asarray(solution.z, float), np.asarray(solution.F, float)
     pairs = mcp.pairs
@@ -252,9 +252,11 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
         block = blocks(np.r_[own, cons], own)
         row = _curvature(block[: own.size], block[own.size:], z[own], F[own], mcp.lb[own], mcp.ub[own], z[cons],
                          F[cons], side[cons], tol)
-        row["direction"] = _describe_direction(row["direction"], pairs["variable"].to_numpy()[own])
+        d = row["direction"]
+        row["move"] = None if d is None else dict(zip(own.tolist(), (d / np.abs(d).max()).tolist(), strict=True))
+        row["direction"] = _describe_direction(d, pairs["variable"].to_numpy()[own])
         rows.append({"agent": agent.name, **row})
-    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict", "direction"]
+    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict", "direction", "move"]
     return pd.DataFrame(rows, columns=columns).set_index("agent")
 
 

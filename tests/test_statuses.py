@@ -44,6 +44,15 @@ def test_negative_curvature_along_a_weakly_active_constraint_is_not_an_equilibri
     assert payoff(x1 - 0.05, x2) > payoff(x1, x2) + 1e-4
 
 
+def test_the_solver_escapes_from_that_point_to_the_interior_equilibrium():
+    solution = _crowded_market().solve(mode="ve")
+    assert np.allclose(solution.z[:2], 1 / 6, atol=1e-8)
+    assert solution.steps["step"].str.startswith("restart from better responses of 'p1', 'p2'").any()
+    # each agent: a strict local best response; the objective is not quadratic, so global is not proven
+    assert solution.status == "local equilibrium" and solution.summary().startswith("LOCAL EQUILIBRIUM")
+    assert "agent 'p1': local best response (not proven global): strict local minimum" in solution.summary()
+
+
 def test_the_interior_equilibrium_of_the_same_game_is_verified():
     problem = _crowded_market()
     problem.model.x[1].value = problem.model.x[2].value = 0.2
