@@ -739,7 +739,7 @@ def status_counts(results: pd.DataFrame) -> pd.DataFrame:
 def show(category, seed) -> int:
     """Print one instance, sharedeq's summary and the independent verdict."""
     instance = GENERATORS[category](seed)
-    print(f"{category} seed {seed}: mode {instance.mode}, equilibrium exists: {instance.exists}, "
+    print(f"{category} seed {seed}: mode {instance.mode or '-'}, equilibrium exists: {instance.exists}; "
           f"{instance.note or ''}\n  {instance.data.describe()}")
     if instance.known_solution is not None:
         print(f"  known solution z* = {np.round(instance.known_solution, 6).tolist()}")
