@@ -37,6 +37,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
+from pyomo.repn import generate_standard_repn
 from scipy import linalg, optimize
 
 from sharedeq.errors import ModelError
@@ -90,13 +91,40 @@ class _Program:
     ub: np.ndarray
     point: np.ndarray
     implicit: list[str]                     # implicit variables added to x, with their defining equations
+    affine: set[str] = field(default_factory=set)   # labels of rows known to be linear (from Pyomo's repn)
 
     def function(self, exprs) -> ca.Function:
         return ca.Function("certify", [self.x], [ca.vertcat(*(ca.SX(e) for e in exprs)) if exprs else ca.SX(0, 1)])
 
 
-def _program(problem, agent) -> _Program:
-    """Translate the agent's objective, own and shared constraints and bounds to casadi (see module docstring)."""
+@dataclass
+class _LinearRow:
+    """A linear constraint body ``sum_k a_k v_k + c`` (Pyomo's standard repn) and its value at the point."""
+
+    coefficient: dict[int, float]   # id(variable) -> a_k
+    variables: set[int]
+    value: float
+
+    @staticmethod
+    def of(con) -> _LinearRow | None:
+        repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
+        if not repn.is_linear() or any(v.value is None for v in repn.linear_vars):
+            return None
+        coefficient: dict[int, float] = {}
+        for var, a in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            coefficient[id(var)] = coefficient.get(id(var), 0.0) + float(a)
+        value = float(repn.constant) + sum(float(a) * float(v.value)
+                                          for v, a in zip(repn.linear_vars, repn.linear_coefs, strict=True))
+        return _LinearRow(coefficient, set(coefficient), value)
+
+
+def _program(problem, agent, rows=None) -> _Program:
+    """Translate the agent's objective, own and shared constraints and bounds to casadi (see module docstring).
+
+    ``rows`` caches the linear form of each constraint (id -> :class:`_LinearRow` or None) across agents, so
+    that a shared row over N agents' variables costs O(N) once, not once per agent.
+    """
+    rows = {} if rows is None else rows
     objective_var = agent.objective if isinstance(agent.objective, VarData) else None
     own = [v for v in agent.variables if not v.fixed and v is not objective_var]
     syms = {id(v): ca.SX.sym(f"x{k}") for k, v in enumerate(own)}
@@ -122,7 +150,21 @@ def _program(problem, agent) -> _Program:
 
     translate = Translator(variable, lambda expr, body: body)
     constraints = list(agent.constraints) + [s.constraint for s in problem.shared_of(agent.name)]
-    bodies = [(con, translate(con.body)) for con in constraints]
+    special = set(implicit_of) | ({id(objective_var)} if objective_var is not None else set())
+    linear_ids, bodies = set(), []
+    for con in constraints:
+        if id(con) not in rows:
+            rows[id(con)] = _LinearRow.of(con)
+        row = rows[id(con)]
+        if row is None or row.variables & special:
+            bodies.append((con, translate(con.body)))
+            continue
+        mine = [v for v in own if id(v) in row.coefficient]
+        a = np.array([row.coefficient[id(v)] for v in mine])
+        const = row.value - float(a @ np.array([float(v.value) for v in mine])) if mine else row.value
+        body = ca.dot(ca.DM(a), ca.vertcat(*(syms[id(v)] for v in mine))) + const if mine else const
+        bodies.append((con, body))
+        linear_ids.add(id(con))
     if objective_var is not None:
         f, objdef = _eliminate_objective_variable(agent, objective_var, obj_sym, bodies)
         bodies = [(con, body) for con, body in bodies if con is not objdef]
@@ -132,15 +174,21 @@ def _program(problem, agent) -> _Program:
     while pending:
         con = pending.pop(0)
         bodies.append((con, translate(con.body)))
-    inequalities, equalities = [], []
+    inequalities, equalities, affine = [], [], set()
     for con, body in bodies:
         if con.equality:
             equalities.append((con.name, ca.SX(body) - float(pyo.value(con.upper))))
-            continue
-        if con.has_lb():
-            inequalities.append((f"{con.name} (>=)", float(pyo.value(con.lower)) - ca.SX(body)))
-        if con.has_ub():
-            inequalities.append((f"{con.name} (<=)", ca.SX(body) - float(pyo.value(con.upper))))
+            labels = [con.name]
+        else:
+            labels = []
+            if con.has_lb():
+                labels.append(f"{con.name} (>=)")
+                inequalities.append((labels[-1], float(pyo.value(con.lower)) - ca.SX(body)))
+            if con.has_ub():
+                labels.append(f"{con.name} (<=)")
+                inequalities.append((labels[-1], ca.SX(body) - float(pyo.value(con.upper))))
+        if id(con) in linear_ids:
+            affine.update(labels)
     for var in own:
         if var.value is None:
             raise ModelError(f"{var.name} (agent '{agent.name}') has no value; certifying needs a point "
@@ -151,7 +199,7 @@ def _program(problem, agent) -> _Program:
         inequalities=inequalities, equalities=equalities,
         lb=np.array([-np.inf if v.lb is None else float(v.lb) for v in own]),
         ub=np.array([np.inf if v.ub is None else float(v.ub) for v in own]),
-        point=np.array([float(v.value) for v in own]), implicit=[v.name for v in own[n_own:]])
+        point=np.array([float(v.value) for v in own]), implicit=[v.name for v in own[n_own:]], affine=affine)
 
 
 def _eliminate_objective_variable(agent, var, sym, bodies):
@@ -377,6 +425,9 @@ class _Curvature:
 
 
 def _curvature(program, label, expr) -> _Curvature:
+    if label in program.affine:
+        n = program.x.numel()
+        return _Curvature(label, expr, _Shape(True, True, -np.inf, np.inf, True), np.zeros((n, n)))
     fn = program.function([expr])
     shape = _shape(fn, program.lb, program.ub)
     hessian = None
@@ -415,7 +466,7 @@ def _analyse(program, tol):
     proven_nonconvex, not_proven = [], []
     for c in [objective, *inequalities]:
         if c.hessian is not None:
-            low = _min_eigenvalue(c.hessian, Z)
+            low = _min_eigenvalue(c.hessian, Z) if c.hessian.any() else 0.0
             if low < -tol * max(1.0, float(np.abs(c.hessian).max(initial=0.0))):
                 proven_nonconvex.append(f"{c.label}: Hessian eigenvalue {low:.3g} < 0")
         elif not c.shape.convex:
@@ -633,9 +684,14 @@ def certify_agent(problem, agent, tol=1e-7, **limits) -> Certificate:
     ``grid`` of points for a one-variable agent). ``gain`` is ``f(x*) - f(best response)`` in the agent's own
     sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``. ``limits``: see :data:`LIMITS`.
     """
+    return _certify_agent(problem, agent, tol, {}, limits)
+
+
+def _certify_agent(problem, agent, tol, rows, limits) -> Certificate:
+    """:func:`certify_agent` with a cache of linear rows (see :func:`_program`)."""
     limits = _check_limits(limits)
     agent = problem.agent(agent.name if hasattr(agent, "name") else agent)
-    program = _program(problem, agent)
+    program = _program(problem, agent, rows)
     convexity, is_qp = _analyse(program, tol)
     if convexity.verdict == CONVEX:
         return Certificate(agent.name, convexity, GLOBAL, float("nan"), {}, "convex: KKT suffices")
@@ -747,9 +803,9 @@ def certify(problem, agents=None, tol=1e-7, **limits) -> pd.DataFrame:
     Columns: convexity, reason, verdict, gain, method, response.
     """
     names = problem.agent_names if agents is None else [str(a) for a in agents]
-    rows = []
+    rows, linear_rows = [], {}
     for name in names:
-        cert = certify_agent(problem, name, tol, **limits)
+        cert = _certify_agent(problem, name, tol, linear_rows, limits)
         rows.append({"agent": cert.agent, "convexity": cert.convexity.verdict, "reason": cert.convexity.reason,
                      "verdict": cert.verdict, "gain": cert.gain, "method": cert.method, "response": cert.response})
     columns = ["agent", "convexity", "reason", "verdict", "gain", "method", "response"]
