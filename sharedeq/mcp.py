@@ -73,6 +73,39 @@ class MCP:
         z = np.asarray(z, float)
         return z - np.clip(z - self.evaluate(z), self.lb, self.ub)
 
+    @classmethod
+    def from_functions(cls, F, lb, ub, z0=None, names=None, equations=None, z=None) -> MCP:
+        """The MCP ``F(z) _|_ lb <= z <= ub`` written directly, each pair of kind "vi" (no agents).
+
+        F: a Python callable taking the casadi SX column ``z`` and returning its ``n`` components (an SX column or
+            a list of expressions), a casadi Function with one ``n``-vector input and output (an MX Function is
+            expanded to SX), or an SX column written in the symbols ``z`` (then pass ``z``).
+        lb, ub: the bounds, numbers or length-``n`` vectors (``-inf`` / ``inf``: none).
+        z0: the start (default 0), projected on the bounds.
+        names, equations: the pairs' variable and equation names (default ``z[k]`` and ``F[k]``).
+        ``n`` is read from whichever of ``F`` (a Function), ``z``, ``lb``, ``ub``, ``z0``, ``names`` fixes it.
+        """
+        n = _plain_size(F, z, {"lb": lb, "ub": ub, "z0": z0, "names": names, "equations": equations})
+        names = [f"z[{k}]" for k in range(n)] if names is None else [str(v) for v in names]
+        equations = [f"F[{k}]" for k in range(n)] if equations is None else [str(v) for v in equations]
+        if len(set(names)) < n:
+            raise ModelError(f"names repeat a name: {sorted(v for v in set(names) if names.count(v) > 1)[:5]}")
+        lb, ub = _bounds_vector("lb", lb, n, -np.inf, names), _bounds_vector("ub", ub, n, np.inf, names)
+        _check_box(lb, ub, names)
+        symbols = ca.SX.sym("z", n) if z is None else z
+        column = _plain_function(F, symbols, n)
+        start = np.zeros(n) if z0 is None else _bounds_vector("z0", z0, n, 0.0, names)
+        if not np.all(np.isfinite(start)):
+            raise ModelError(f"z0 of {names[int(np.argmin(np.isfinite(start)))]} is not finite")
+        return cls(symbols, column, lb, ub, np.clip(start, lb, ub), plain_pairs(names, equations, column, symbols),
+                   outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=[None] * n)
+
+    @classmethod
+    def from_pyomo(cls, model) -> MCP:
+        """The MCP of a Pyomo model written with ``pyomo.mpec`` Complementarity conditions
+        (:func:`mcp_from_pyomo`)."""
+        return mcp_from_pyomo(model)
+
     def jacobian_nnz(self) -> int:
         return int(ca.jacobian_sparsity(self.F, self.z).nnz())
 
@@ -218,6 +251,266 @@ _PYOMO_OPS = {
 def sx_to_pyomo(F: ca.SX, z: ca.SX, variables: list) -> list:
     """Rebuild each entry of the SX column ``F(z)`` as a Pyomo expression over ``variables`` (one per z)."""
     return walk_sx(F, z, lambda k: variables[k], lambda c: c, _PYOMO_OPS, "Pyomo")
+
+
+# ---------------------------------------------------------------------------------------------- plain MCPs
+def dense_rows(F: ca.SX, z: ca.SX) -> np.ndarray:
+    """Rows of ``F`` with more than ``max(64, 4 sqrt(n))`` structural nonzeros in ``dF/dz`` (differentiated in
+    reverse mode by :func:`sharedeq.reformulate.relax`)."""
+    n = int(z.shape[0])
+    rows = ca.jacobian_sparsity(F, z).get_triplet()[0]
+    return np.bincount(np.asarray(rows, dtype=int), minlength=int(F.shape[0])) > max(64, int(4 * math.sqrt(n)))
+
+
+def plain_pairs(names: list, equations: list, F: ca.SX, z: ca.SX) -> pd.DataFrame:
+    """The :attr:`MCP.pairs` table of user-declared pairs: kind "vi", no agent, each its own function."""
+    n = len(names)
+    return pd.DataFrame({"kind": ["vi"] * n, "agent": [None] * n, "variable": names, "equation": equations,
+                         "side": [""] * n, "dense": dense_rows(F, z), "same_as": np.arange(n)})
+
+
+def _plain_size(F, z, vectors: dict) -> int:
+    """``n`` as fixed by a Function's input, the symbols ``z`` and the non-scalar arguments, which must agree."""
+    sizes = {name: len(value) for name, value in vectors.items() if value is not None and np.ndim(value) > 0}
+    if isinstance(F, ca.Function):
+        sizes["F's input"] = int(F.numel_in(0)) if F.n_in() == 1 else -1
+    if z is not None:
+        sizes["z"] = int(z.numel())
+    if not sizes:
+        raise ModelError("the MCP's size is unknown: give lb, ub, z0 or names as vectors (or F as a casadi Function)")
+    if len(set(sizes.values())) > 1 or min(sizes.values()) <= 0:
+        raise ModelError("the MCP's sizes disagree: " + ", ".join(f"{k} has {v}" for k, v in sizes.items()))
+    return next(iter(sizes.values()))
+
+
+def _bounds_vector(what: str, value, n: int, default: float, names: list) -> np.ndarray:
+    value = default if value is None else value
+    try:
+        vector = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+    except (TypeError, ValueError) as err:
+        raise ModelError(f"{what} must be a number or a vector of {n} numbers: {err}") from None
+    if np.isnan(vector).any():
+        raise ModelError(f"{what} of {names[int(np.argmax(np.isnan(vector)))]} is NaN")
+    return vector
+
+
+def _check_box(lb: np.ndarray, ub: np.ndarray, names: list) -> None:
+    bad = np.flatnonzero((lb > ub) | np.isposinf(lb) | np.isneginf(ub))
+    if bad.size:
+        k = int(bad[0])
+        raise ModelError(f"{names[k]} has empty bounds [{lb[k]:g}, {ub[k]:g}]")
+
+
+def _plain_function(F, z: ca.SX, n: int) -> ca.SX:
+    """``F`` (callable, Function or SX in ``z``) as an SX column of ``n`` rows in the symbols ``z`` only."""
+    if not (isinstance(z, ca.SX) and z.is_valid_input() and z.is_column()):
+        raise ModelError("z must be a column of casadi SX symbols (ca.SX.sym('z', n))")
+    if isinstance(F, ca.Function):
+        if F.n_in() != 1 or F.n_out() != 1:
+            raise ModelError(f"the casadi Function {F.name()} must have one input z and one output F(z)")
+        try:
+            F = F if F.is_a("SXFunction") else F.expand()
+        except RuntimeError as err:
+            raise ModelError(f"cannot expand the casadi Function {F.name()} to SX: {err}") from None
+        column = F(ca.reshape(z, F.size_in(0)))
+    elif isinstance(F, ca.SX):
+        column = F
+    elif callable(F):
+        column = F(z)
+    else:
+        raise ModelError(f"F must be a callable, a casadi Function or an SX expression, not {type(F).__name__}")
+    if isinstance(column, (list, tuple, np.ndarray)):
+        column = ca.vertcat(*(ca.SX(v) if not isinstance(v, ca.SX) else v for v in np.ravel(column)))
+    try:
+        column = ca.SX(column)
+    except (NotImplementedError, TypeError, RuntimeError):
+        raise ModelError(f"F(z) must give casadi SX expressions, not {type(column).__name__}") from None
+    if column.numel() != n:
+        raise ModelError(f"F(z) has {column.numel()} components for {n} variables")
+    column = ca.reshape(column, n, 1)
+    known = {z[k].element_hash() for k in range(n)}
+    stray = [str(s) for s in ca.symvar(column) if s.element_hash() not in known]
+    if stray:
+        raise ModelError(f"F depends on symbols other than z: {', '.join(stray[:5])}")
+    return column
+
+
+def mcp_from_pyomo(model) -> MCP:
+    """The MCP of a Pyomo model whose pairs are ``pyomo.mpec`` Complementarity conditions (its active ones, in
+    every block), each pair of kind "vi" named after its variable and its condition.
+
+    Each ``complements(a, b)`` needs one side that is a single variable ``x`` and reads as (``c`` a constant,
+    ``g`` an expression; either order of the two sides):
+
+    * ``complements(x >= lo, g >= c)``: both hold and one is tight, the pair ``g - c _|_ lo <= x``; ``x <= hi``
+      gives ``c - g _|_ x <= hi`` and ``g <= c`` the slack ``c - g``. The variable side may also be plain ``x``,
+      its bound then coming from the Var (exactly one finite bound); Var bounds may not add another bound;
+    * ``complements(g == c, x)``: the equation ``g - c = 0`` with ``x`` free (x may have no bounds);
+    * ``complements(lo <= x <= hi, g)``, ``complements(x >= lo, g)``, ``complements(x, g)``: ``g _|_ [lo, hi]``
+      (``g >= 0`` where ``x = lo``, ``g <= 0`` where ``x = hi``, ``g = 0`` between), intersected with the Var's
+      bounds: the GAMS convention ``g =N= 0``.
+
+    Every unfixed variable in a ``g`` must be the variable of exactly one condition. Objectives are ignored; an
+    active Constraint outside the conditions is refused (it would be ignored). The start is the variables'
+    values (0 where unset), projected on the bounds. When both sides are single variables, the first one not
+    already paired by another condition is the pair's variable.
+    """
+    from pyomo.core.base.var import VarData
+    from pyomo.mpec import Complementarity
+
+    from sharedeq.translate import Translator
+
+    conditions = list(model.component_data_objects(Complementarity, active=True, descend_into=(pyo.Block,)))
+    if not conditions:
+        raise ModelError(f"model {model.name} has no active pyomo.mpec Complementarity condition")
+    stray = next(model.component_data_objects(pyo.Constraint, active=True, descend_into=(pyo.Block,)), None)
+    if stray is not None:
+        raise ModelError(f"constraint {stray.name} is not part of a complementarity pair; an MCP model has only "
+                         f"Complementarity conditions (pair it with its variable: complements({stray.name}'s "
+                         f"expression, x)), so it would be ignored")
+    sides = [(_mpec_side(cc, cc._args[0]), _mpec_side(cc, cc._args[1])) for cc in conditions]
+    choice = _mpec_variable_sides(conditions, sides, VarData)
+    column: dict[int, int] = {}
+    for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
+        var = pair[which].body
+        if id(var) in column:
+            raise ModelError(f"{var.name} is the variable of two complementarity conditions: "
+                             f"{conditions[column[id(var)]].name} and {cc.name}")
+        if not var.is_continuous():
+            raise ModelError(f"{var.name} in complementarity {cc.name} is not continuous")
+        column[id(var)] = k
+    variables = [pair[which].body for pair, which in zip(sides, choice, strict=True)]
+    z = ca.vertcat(*(ca.SX.sym(var.name) for var in variables))
+    current = [""]
+
+    def leaf(var):
+        if var.fixed:
+            if var.value is None:
+                raise ModelError(f"{var.name} in complementarity {current[0]} is fixed but has no value")
+            return float(var.value)
+        k = column.get(id(var))
+        if k is None:
+            raise ModelError(f"{var.name} appears in complementarity {current[0]} but no condition pairs it with a "
+                             f"function; pair it (complements(x >= 0, g >= 0)) or fix it")
+        return z[k]
+
+    translate = Translator(leaf, lambda expr, body: body)
+    rows, lb, ub = [], np.empty(len(conditions)), np.empty(len(conditions))
+    for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
+        current[0] = cc.name
+        sign, shift, lb[k], ub[k] = _mpec_pair(cc, pair[which], pair[1 - which])
+        try:
+            body = translate(pair[1 - which].body)
+        except ModelError as err:
+            raise ModelError(f"complementarity {cc.name}: {err}") from None
+        rows.append(sign * (body - shift))
+    F = ca.vertcat(*(ca.SX(r) for r in rows))
+    z0 = np.array([0.0 if var.value is None else float(var.value) for var in variables])
+    names, equations = [var.name for var in variables], [cc.name for cc in conditions]
+    return MCP(z, F, lb, ub, np.clip(z0, lb, ub), plain_pairs(names, equations, F, z),
+               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables)
+
+
+@dataclass(frozen=True)
+class _MpecSide:
+    """One side of ``complements(a, b)`` as ``lower <= body <= upper`` (None: no bound); ``equation``: ``==``."""
+
+    lower: float | None
+    body: object
+    upper: float | None
+    equation: bool = False
+
+
+def _mpec_side(cc, expr) -> _MpecSide:
+    """Read ``g >= c``, ``g <= c``, ``g == c``, ``lo <= g <= hi`` or a plain ``g`` (either way round)."""
+    from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
+
+    def constant(e):
+        return isinstance(e, (int, float)) or not e.is_potentially_variable() or e.is_fixed()
+
+    def number(e):
+        v = float(pyo.value(e))
+        if math.isnan(v):
+            raise ModelError(f"complementarity {cc.name} has the bound {v} in {expr}")
+        return None if math.isinf(v) else v
+
+    if isinstance(expr, EqualityExpression):
+        a, b = expr.args
+        body, c = (a, b) if constant(b) else (b, a) if constant(a) else (a - b, 0.0)
+        if number(c) is None:
+            raise ModelError(f"complementarity {cc.name}: {expr} has an infinite side")
+        return _MpecSide(number(c), body, number(c), True)
+    if isinstance(expr, InequalityExpression):    # a <= b
+        a, b = expr.args
+        if constant(b):
+            return _MpecSide(None, a, number(b))
+        if constant(a):
+            return _MpecSide(number(a), b, None)
+        return _MpecSide(0.0, b - a, None)
+    if isinstance(expr, RangedExpression):
+        a, body, b = expr.args
+        if not (constant(a) and constant(b)):
+            raise ModelError(f"complementarity {cc.name}: the bounds of {expr} must be constants")
+        return _MpecSide(number(a), body, number(b))
+    if isinstance(expr, (int, float)) or expr is None:
+        raise ModelError(f"complementarity {cc.name}: a side is the constant {expr}")
+    return _MpecSide(None, expr, None)
+
+
+def _mpec_variable_sides(conditions, sides, var_type) -> list[int]:
+    """Which side (0 or 1) of each condition is its variable: a single unfixed variable, not an equation; when
+    both are, the first whose variable no unambiguous condition claims."""
+
+    def is_variable(side):
+        return not side.equation and isinstance(side.body, var_type) and not side.body.fixed
+
+    choice, claimed = [], set()
+    for cc, pair in zip(conditions, sides, strict=True):
+        options = [i for i in (0, 1) if is_variable(pair[i])]
+        if not options:
+            raise ModelError(f"complementarity {cc.name}: neither side is a single variable (x >= lo, x <= hi, "
+                             f"lo <= x <= hi or x): {pair[0].body} and {pair[1].body}")
+        choice.append(options if len(options) > 1 else options[0])
+        if len(options) == 1:
+            claimed.add(id(pair[options[0]].body))
+    for k, (pair, options) in enumerate(zip(sides, choice, strict=True)):
+        if isinstance(options, list):
+            free = [i for i in options if id(pair[i].body) not in claimed]
+            choice[k] = free[0] if free else options[0]
+            claimed.add(id(pair[choice[k]].body))
+    return choice
+
+
+def _mpec_pair(cc, var_side: _MpecSide, fun_side: _MpecSide) -> tuple[float, float, float, float]:
+    """``(sign, shift, lb, ub)`` of the pair ``sign (g - shift) _|_ lb <= x <= ub`` (see :func:`mcp_from_pyomo`)."""
+    var = var_side.body
+    var_lo = None if var.lb is None or math.isinf(var.lb) else float(var.lb)
+    var_hi = None if var.ub is None or math.isinf(var.ub) else float(var.ub)
+    lower = max((b for b in (var_side.lower, var_lo) if b is not None), default=None)
+    upper = min((b for b in (var_side.upper, var_hi) if b is not None), default=None)
+    lb, ub = -np.inf if lower is None else lower, np.inf if upper is None else upper
+    if lb > ub:
+        raise ModelError(f"complementarity {cc.name}: {var.name} has empty bounds [{lb:g}, {ub:g}]")
+    has_lower, has_upper = fun_side.lower is not None, fun_side.upper is not None
+    if fun_side.equation:
+        if np.isfinite(lb) or np.isfinite(ub):
+            raise ModelError(f"complementarity {cc.name} asks for {fun_side.body} == {fun_side.lower:g} but "
+                             f"{var.name} has bounds [{lb:g}, {ub:g}]; write complements(lo <= {var.name} <= hi, g) "
+                             f"to pair g with a bounded variable")
+        return 1.0, fun_side.lower, -np.inf, np.inf
+    if has_lower and has_upper:
+        raise ModelError(f"complementarity {cc.name}: a ranged function side {fun_side.lower:g} <= g <= "
+                         f"{fun_side.upper:g} is not an MCP pair; bound the variable instead: "
+                         f"complements(lo <= {var.name} <= hi, g)")
+    if not (has_lower or has_upper):
+        return 1.0, 0.0, lb, ub
+    # one-sided g: x needs exactly one bound, and the Var's bounds may not change the condition's
+    if np.isfinite(lb) == np.isfinite(ub) or (var_side.lower, var_side.upper) not in ((None, None), (lower, upper)):
+        raise ModelError(f"complementarity {cc.name} pairs a one-sided condition on {fun_side.body} with "
+                         f"{var.name}, which then needs exactly one finite bound, the condition's; it has "
+                         f"[{lb:g}, {ub:g}] (condition: {var_side.lower}, {var_side.upper})")
+    slack_sign, shift = (1.0, fun_side.lower) if has_lower else (-1.0, fun_side.upper)
+    return (slack_sign if np.isfinite(lb) else -slack_sign), shift, lb, ub
 
 
 # ---------------------------------------------------------------------------------------------- GAMS
