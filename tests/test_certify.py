@@ -43,13 +43,13 @@ def test_concave_agent_at_shared_bound_is_improvable_by_the_exact_gain():
     assert certify_agent(problem, "1").verdict == "global"
 
 
-def test_multistart_grid_finds_the_far_end_of_the_interval():
-    """With enumeration switched off, the grid of a one-variable agent still finds x2 = 0 (an end point)."""
+def test_interval_branch_and_bound_finds_the_far_end_of_the_interval():
+    """With enumeration switched off, the one-variable branch and bound still finds x2 = 0 (an end point)."""
     cert = certify_agent(concave_at_shared_bound(), "2", max_active_sets=0)
     assert cert.verdict == "improvable"
-    assert cert.gain == pytest.approx(0.12, abs=1e-10)
-    assert cert.response["x2"] == pytest.approx(0.0, abs=1e-8)
-    assert cert.method.startswith("multistart")
+    assert cert.gain == pytest.approx(0.12, abs=1e-12)
+    assert cert.response == {"x2": 0.0}
+    assert cert.method.startswith("interval branch and bound")
 
 
 def test_ffp_agents_are_convex_and_global_at_the_variational_equilibrium():
@@ -166,11 +166,12 @@ def test_unbounded_feasible_set_without_a_descent_ray_is_not_claimed_global():
     assert cert.verdict == "improvable" and cert.gain == pytest.approx(1.0, abs=1e-12)
 
 
-def cubic(point):
-    """Agent 'c' minimises x^3 - 3 x + w on [-2.5, 3]: local minimum x = 1 (value -2 + w), and x = -2.5
-    is worth -15.625 + 7.5 = -8.125 + w."""
+def cubic(point, lower=-2.5, upper=3.0):
+    """Agent 'c' minimises x^3 - 3 x + w on [lower, upper] (w = 1/2 belongs to agent 'w'): local minimum x = 1
+    (value -2 + w); x = -2.5 is worth -15.625 + 7.5 + w = -8.125 + w; on [-1.5, 3], f(-1.5) = 1.125 + w, so
+    x = 1 is the global minimum there."""
     m = pyo.ConcreteModel()
-    m.x = pyo.Var(bounds=(-2.5, 3), initialize=point)
+    m.x = pyo.Var(bounds=(lower, upper), initialize=point)
     m.w = pyo.Var(initialize=0.5)
     problem = sq.EquilibriumProblem(m)
     problem.add_agent("c", objective=m.x ** 3 - 3 * m.x + m.w, variables=m.x)
@@ -178,22 +179,57 @@ def cubic(point):
     return problem
 
 
-def test_nonlinear_agent_is_unknown_and_gets_a_multistart_verdict():
+def test_nonlinear_one_variable_agent_is_decided_by_branch_and_bound():
     cert = certify_agent(cubic(1.0), "c")
     assert cert.convexity.verdict == "unknown"
     assert cert.verdict == "improvable"
-    assert cert.gain == pytest.approx(-2 + 8.125, abs=1e-9)
-    assert cert.response["x"] == pytest.approx(-2.5, abs=1e-8)
+    assert cert.gain == pytest.approx(-2 + 8.125, abs=1e-12)
+    assert cert.response == {"x": -2.5}
+    proven = certify_agent(cubic(1.0, lower=-1.5), "c")
+    assert proven.verdict == "global" and proven.gain == 0.0
+    assert proven.method.startswith("interval branch and bound (")
+
+
+def test_unbounded_one_variable_agent_falls_back_to_multistart():
+    """No upper bound: no branch and bound; the grid and Ipopt starts still find x = -2.5."""
+    cert = certify_agent(cubic(1.0, upper=None), "c")
     assert cert.method.startswith("multistart")
+    assert cert.verdict == "improvable"
+    assert cert.gain == pytest.approx(6.125, abs=1e-9)
+    assert cert.response["x"] == pytest.approx(-2.5, abs=1e-8)
 
 
 def test_multistart_never_claims_global():
-    """On [-1.5, 3], x = 1 is the global minimum (f(-1.5) = 1.125 > -2); multistart can only say 'unproven'."""
-    problem = cubic(1.0)
-    problem.model.x.setlb(-1.5)
+    """Two variables, x = (1, 0) is the global minimum of x1^3 - 3 x1 + x2^2 on [-1.5, 3] x [-1, 1]; a
+    multistart can only say 'unproven'."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], bounds=lambda m, i: (-1.5, 3) if i == 1 else (-1, 1), initialize={1: 1.0, 2: 0.0})
+    problem = sq.EquilibriumProblem(m)
+    problem.add_agent("c", objective=m.x[1] ** 3 - 3 * m.x[1] + m.x[2] ** 2, variables=m.x)
     cert = certify_agent(problem, "c")
+    assert cert.method.startswith("multistart")
     assert cert.verdict == "unproven"
     assert 0.0 <= cert.gain <= 1e-9
+
+
+def test_branch_and_bound_on_nonsmooth_objectives():
+    """-|x - 1/2| on [0, 1]: the end points are the global minima (-1/2); floor(-x) is 0 at x = 0 and -1 on
+    (0, 1]. Neither has a derivative to lean on; the ranges alone decide, and floor's flat slope is not taken
+    for monotonicity."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 1), initialize=0.0)
+    problem = sq.EquilibriumProblem(m)
+    problem.add_agent("v", objective=-abs(m.x - 0.5), variables=m.x)
+    assert certify_agent(problem, "v").verdict == "global"
+    m.x.value = 0.5
+    cert = certify_agent(problem, "v")
+    assert cert.verdict == "improvable" and cert.gain == pytest.approx(0.5, abs=1e-12)
+    steps = sq.EquilibriumProblem(m)
+    steps.add_agent("s", objective=pyo.floor(-m.x), variables=m.x)
+    m.x.value = 0.0
+    cert = certify_agent(steps, "s")
+    assert cert.verdict == "improvable" and cert.gain == pytest.approx(1.0)
+    assert -math.floor(-cert.response["x"]) == 1
 
 
 def test_curvature_rules_prove_convexity_of_nonquadratic_agents():
