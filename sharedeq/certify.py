@@ -361,11 +361,29 @@ def _unary(op, a) -> _Shape:
         lo = fn(a.lo) if a.lo > 0 else (-np.inf if op == ca.OP_LOG else 0.0)
         hi = fn(a.hi) if 0 < a.hi < np.inf else (np.inf if a.hi == np.inf else lo)
         return _compose(a, (False, False, False), up, lo, hi)
+    if op in (ca.OP_SIN, ca.OP_COS):
+        return _Shape(False, False, *_sine_range(a.lo + (math.pi / 2 if op == ca.OP_COS else 0.0), a.hi + (
+            math.pi / 2 if op == ca.OP_COS else 0.0)), False)
+    if op in (ca.OP_ATAN, ca.OP_TANH):     # increasing
+        fn = math.atan if op == ca.OP_ATAN else math.tanh
+        return _Shape(False, False, fn(a.lo), fn(a.hi), False)
     if op in (ca.OP_FABS, ca.OP_COSH):
         fn = abs if op == ca.OP_FABS else np.cosh
         lo = fn(0.0) if a.lo < 0 < a.hi else min(fn(a.lo), fn(a.hi))
         return _compose(a, (True, a.lo >= 0, a.hi <= 0), (False, False, False), lo, max(fn(a.lo), fn(a.hi)))
     return _NOTHING
+
+
+def _sine_range(lo, hi) -> tuple[float, float]:
+    """The range of ``sin`` on ``[lo, hi]``: the end values, and +-1 where a peak or trough lies inside."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo >= 2 * math.pi:
+        return -1.0, 1.0
+    low, high = min(math.sin(lo), math.sin(hi)), max(math.sin(lo), math.sin(hi))
+    if math.ceil((lo - math.pi / 2) / (2 * math.pi)) <= (hi - math.pi / 2) / (2 * math.pi):
+        high = 1.0
+    if math.ceil((lo + math.pi / 2) / (2 * math.pi)) <= (hi + math.pi / 2) / (2 * math.pi):
+        low = -1.0
+    return low, high
 
 
 def _binary(op, a, b) -> _Shape:
@@ -845,7 +863,7 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
             return True
         return any(h.lo > 0 or h.hi < 0 for h in (_shape(fn, *box) for fn in equalities))
 
-    stack, count = [(lo, hi)], 0
+    stack, count, unresolved = [(lo, hi)], 0, 0
     while stack:
         a, b = stack.pop()
         count += 1
@@ -855,12 +873,15 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
         value = float(objective(mid))
         if value < best - threshold and feasible(mid):
             best, best_x = value, np.array([mid])
-        if count >= limits["max_intervals"] or b - a <= 1e-12 * max(1.0, abs(a), abs(b)):
+        if count >= limits["max_intervals"]:
             method = f"interval branch and bound (stopped after {count} intervals)"
             return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=False)
+        if b - a <= 1e-12 * max(1.0, abs(a), abs(b)):
+            unresolved += 1         # too narrow to split: the others are still searched
+            continue
         stack += [(a, mid), (mid, b)]
-    method = f"interval branch and bound ({count} intervals)"
-    return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=True)
+    method = f"interval branch and bound ({count} intervals" + (f", {unresolved} unresolved)" if unresolved else ")")
+    return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=not unresolved)
 
 
 def _multistart(agent, program, convexity, f_star, threshold, limits) -> Certificate:
