@@ -49,7 +49,7 @@ GLOBAL, IMPROVABLE, UNPROVEN = "global", "improvable", "unproven"
 #: Defaults of ``**limits``: the most active sets to enumerate, the most sub-intervals of a one-variable
 #: branch and bound, Ipopt starts, grid points for a one-variable agent, the random seed, and the half-width
 #: (relative to ``max(1, |x*|)``) of the box that stands in for an unbounded feasible set.
-LIMITS = {"max_active_sets": 2 ** 14, "max_intervals": 20000, "starts": 12, "grid": 1001, "seed": 0, "radius": 1e3}
+LIMITS = {"max_active_sets": 2 ** 14, "max_intervals": 2000, "starts": 12, "grid": 1001, "seed": 0, "radius": 1e3}
 
 
 @dataclass

@@ -11,7 +11,17 @@ import pytest
 import sharedeq as sq
 from cases.river_basin import build_problem as river_basin
 from cases.small_games import ffp
-from sharedeq.certify import _shape, agent_convexity, certify, certify_agent
+from sharedeq.certify import (
+    LIMITS,
+    Convexity,
+    _branch_and_bound,
+    _Program,
+    _shape,
+    agent_convexity,
+    certify,
+    certify_agent,
+)
+from sharedeq.problem import Agent
 
 
 def concave_at_shared_bound():
@@ -349,3 +359,44 @@ def test_curvature_claims_hold_numerically_on_random_expressions():
         assert (seen >= shape.lo - 1e-9 * (1 + abs(shape.lo))).all() and (seen <= shape.hi + 1e-9 * (1 + abs(
             shape.hi))).all(), fn
     assert claims > 100
+
+
+def test_branch_and_bound_agrees_with_a_dense_grid_on_random_one_variable_functions():
+    """Soundness of 'global' and of the best response claimed, on random smooth and nonsmooth functions of one
+    variable (a 20001-point grid can only overestimate the minimum, so it never beats a true certificate)."""
+    rng = random.Random(1)
+    x = ca.SX.sym("x", 1)
+
+    def expr(depth):
+        if depth == 0 or rng.random() < 0.25:
+            return rng.choice([x[0], x[0], ca.SX(rng.uniform(-2, 2))])
+        a, k = expr(depth - 1), rng.randrange(10)
+        ops = [lambda: a + expr(depth - 1), lambda: a * expr(depth - 1), lambda: ca.exp(a / 3), lambda: ca.sin(2 * a),
+               lambda: a ** rng.choice([2, 3]), lambda: ca.fabs(a), lambda: ca.fmax(a, expr(depth - 1)),
+               lambda: a / (1 + expr(depth - 1) ** 2), lambda: ca.cos(a), lambda: ca.atan(3 * a)]
+        return ops[k]()
+
+    verdicts = []
+    for trial in range(40):
+        e = expr(4)
+        lo, hi = sorted((rng.uniform(-3, 3), rng.uniform(-3, 3)))
+        fn = ca.Function("f", [x], [e])
+        grid = np.linspace(lo, hi, 20001)
+        values = np.array(fn.map(grid.size)(grid[None, :])).ravel()
+        if not ca.depends_on(e, x) or hi - lo < 0.1 or not np.isfinite(values).all():
+            continue
+        point = grid[np.argmin(values)] if trial % 2 else rng.uniform(lo, hi)
+        program = _Program(["x"], x, e, [], [], np.array([lo]), np.array([hi]), np.array([point]), [])
+        f_star = float(fn(point))
+        threshold = 1e-7 * max(1.0, abs(f_star))
+        cert = _branch_and_bound(Agent("a", None, "min", [], []), program, Convexity("unknown", ""), f_star,
+                                 threshold, dict(LIMITS))
+        verdicts.append(cert.verdict)
+        if cert.verdict == "global":
+            assert values.min() >= f_star - threshold - 1e-12, e
+        if cert.verdict == "improvable":
+            best = float(fn(cert.response["x"]))
+            assert lo <= cert.response["x"] <= hi and f_star - best == pytest.approx(cert.gain, abs=1e-12)
+            if "stopped" not in cert.method and "unresolved" not in cert.method:
+                assert values.min() >= best - threshold - 1e-9, e
+    assert verdicts.count("global") >= 5 and verdicts.count("improvable") >= 5
