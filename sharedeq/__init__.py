@@ -11,21 +11,53 @@ Declare agents on a Pyomo model, say which constraints they share and in which m
     print(solution.summary())
 """
 
-from sharedeq.certify import Certificate, certify, certify_agent
-from sharedeq.diagnose import Finding, diagnose
-from sharedeq.emp import EmpError, EmpInfo, gams_name, parse_empinfo, problem_from_empinfo, resolve_empinfo, to_empinfo
-from sharedeq.errors import ModelError, SolverUnavailable
-from sharedeq.kkt import build_mcp
-from sharedeq.mcp import MCP
-from sharedeq.problem import Agent, EquilibriumProblem, SharedConstraint, VIPair
-from sharedeq.solution import Solution
-from sharedeq.solve import solve
-from sharedeq.verify import best_response_check, kkt_check, second_order_check
+import sys
+import types
 
-__all__ = [
-    "Agent", "Certificate", "EmpError", "EmpInfo", "EquilibriumProblem", "Finding", "MCP", "ModelError",
-    "SharedConstraint", "Solution", "SolverUnavailable", "certify", "certify_agent", "diagnose",
-    "VIPair", "best_response_check", "build_mcp", "gams_name", "kkt_check",
-    "parse_empinfo", "problem_from_empinfo", "resolve_empinfo", "second_order_check", "solve", "to_empinfo",
-]
+from sharedeq.errors import ModelError as ModelError
+from sharedeq.errors import SolverUnavailable as SolverUnavailable
+
+# Public names and the modules that define them. They are imported on first use (PEP 562), so that
+# ``import sharedeq`` and ``sharedeq --help`` do not pay for Pyomo, casadi, pandas and scipy up front.
+_EXPORTS = {
+    "Certificate": "certify", "certify": "certify", "certify_agent": "certify",
+    "Finding": "diagnose", "diagnose": "diagnose",
+    "EmpError": "emp", "EmpInfo": "emp", "gams_name": "emp", "parse_empinfo": "emp", "problem_from_empinfo": "emp",
+    "resolve_empinfo": "emp", "to_empinfo": "emp",
+    "build_mcp": "kkt",
+    "MCP": "mcp", "mcp_from_pyomo": "mcp",
+    "Agent": "problem", "EquilibriumProblem": "problem", "SharedConstraint": "problem", "VIPair": "problem",
+    "Solution": "solution",
+    "solve": "solve",
+    "best_response_check": "verify", "kkt_check": "verify", "second_order_check": "verify",
+}
+__all__ = sorted([*_EXPORTS, "ModelError", "SolverUnavailable"])
 __version__ = "0.1.0"
+
+
+class _Package(types.ModuleType):
+    """Importing a submodule binds it on its package: ``import sharedeq.solve`` would replace the function
+    ``sharedeq.solve`` by the module of the same name (likewise ``certify`` and ``diagnose``). Keep the functions."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sharedeq' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"sharedeq.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
