@@ -247,6 +247,11 @@ def _range(lo, hi) -> tuple[float, float]:
     return (-np.inf if math.isnan(lo) else lo), (np.inf if math.isnan(hi) else hi)
 
 
+def _end_product(v) -> float:
+    """An end product with NaN from ``0 * inf`` read as 0 (the limit for a closed interval end at 0)."""
+    return 0.0 if math.isnan(v) else float(v)
+
+
 def _pw(v, p) -> float:
     """``v ** p`` for an interval end: inf on overflow, NaN (widened by :func:`_range`) off the domain."""
     with np.errstate(all="ignore"):
@@ -264,7 +269,7 @@ def _scale(a, c) -> _Shape:
     if c == 0 or a.value is not None:
         return _constant(c * (a.value or 0.0))
     with np.errstate(invalid="ignore"):
-        lo, hi = sorted((np.nan_to_num(c * a.lo, nan=0.0), np.nan_to_num(c * a.hi, nan=0.0)))
+        lo, hi = sorted((_end_product(c * a.lo), _end_product(c * a.hi)))
     return _Shape(a.convex if c > 0 else a.concave, a.concave if c > 0 else a.convex, *_range(lo, hi),
                   a.polynomial)
 
@@ -330,7 +335,7 @@ def _multiply(a, b) -> _Shape:
     if b.value is not None:
         return _scale(a, b.value)
     with np.errstate(invalid="ignore"):
-        products = np.nan_to_num([a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi], nan=0.0)
+        products = np.array([_end_product(p) for p in (a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi)])
     return _Shape(False, False, float(products.min()), float(products.max()), a.polynomial and b.polynomial)
 
 
@@ -817,17 +822,19 @@ def _interval(program) -> tuple[float, float]:
 
 
 def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> Certificate | None:
-    """Global minimum of a one-variable program on a bounded interval by interval branch and bound.
+    """Global minimum of a one-variable program by interval branch and bound.
 
     A sub-interval is dropped when the ranges of :class:`_Shape` show that ``f`` cannot go below
     ``best - threshold`` there (``best``: the least feasible value seen, ``f(x*)`` at first) or that some
-    constraint fails everywhere in it; feasible midpoints and end points lower ``best``. When every sub-interval
-    is dropped, no feasible point beats ``best`` by more than ``threshold``: "global" if ``best = f(x*)``, else
-    "improvable". (The ranges are computed in round-to-nearest arithmetic: errors ~1e-16 relative, far below
-    ``threshold``.) None when the interval is unbounded or empty.
+    constraint fails everywhere in it; feasible midpoints and end points lower ``best``. For a smooth ``f`` the
+    range of ``f'`` adds a bound: ``f`` at the finite end where ``f`` is monotone, else the mean-value bound.
+    An unbounded interval is split at distances that double, so that a tail where ``f`` is monotone is dropped
+    at once. When every sub-interval is dropped, no feasible point beats ``best`` by more than ``threshold``:
+    "global" if ``best = f(x*)``, else "improvable". (The ranges are computed in round-to-nearest arithmetic:
+    errors ~1e-16 relative, far below ``threshold``.) None when the interval is empty.
     """
     lo, hi = _interval(program)
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+    if not lo <= hi:
         return None
     objective = program.function([program.objective])
     slope = program.function([ca.gradient(program.objective, program.x)]) if _smooth(objective) else None
@@ -836,7 +843,7 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
     feasible = _feasibility(program)
     best, best_x = f_star, program.point
     for x in (lo, hi):
-        value = float(objective(x))
+        value = float(objective(x)) if math.isfinite(x) else np.nan
         if value < best - threshold and feasible(x):
             best, best_x = value, np.array([x])
 
@@ -847,13 +854,15 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
         if slope is None or low >= best - threshold:
             return low
         d = _shape(slope, *box)
-        if d.lo >= 0:           # nondecreasing: least at a
-            candidates = [float(objective(a))]
-        elif d.hi <= 0:         # nonincreasing: least at b
-            candidates = [float(objective(b))]
-        else:                   # f(x) >= f(m) - max|f'| |x - m|
-            candidates = [float(objective(0.5 * (a + b))) - max(-d.lo, d.hi) * 0.5 * (b - a)]
-        return max([low] + [c for c in candidates if not math.isnan(c)])
+        if d.lo >= 0 and math.isfinite(a):          # nondecreasing: least at a
+            candidate = float(objective(a))
+        elif d.hi <= 0 and math.isfinite(b):        # nonincreasing: least at b
+            candidate = float(objective(b))
+        elif math.isfinite(b - a):                  # f(x) >= f(m) - max|f'| |x - m|
+            candidate = float(objective(0.5 * (a + b))) - max(-d.lo, d.hi) * 0.5 * (b - a)
+        else:
+            return low
+        return low if math.isnan(candidate) else max(low, candidate)
 
     def excluded(a, b) -> bool:
         if lower_bound(a, b) >= best - threshold:
@@ -869,19 +878,30 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
         count += 1
         if excluded(a, b):
             continue
-        mid = 0.5 * (a + b)
+        mid = _split(a, b, float(program.point[0]))
         value = float(objective(mid))
         if value < best - threshold and feasible(mid):
             best, best_x = value, np.array([mid])
         if count >= limits["max_intervals"]:
             method = f"interval branch and bound (stopped after {count} intervals)"
             return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=False)
-        if b - a <= 1e-12 * max(1.0, abs(a), abs(b)):
+        if b - a <= 1e-12 * max(1.0, abs(a), abs(b)) < np.inf:
             unresolved += 1         # too narrow to split: the others are still searched
             continue
         stack += [(a, mid), (mid, b)]
     method = f"interval branch and bound ({count} intervals" + (f", {unresolved} unresolved)" if unresolved else ")")
     return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=not unresolved)
+
+
+def _split(a, b, point) -> float:
+    """Where to split [a, b]: the midpoint; on an unbounded side, twice as far out (from the point if both)."""
+    if math.isfinite(a) and math.isfinite(b):
+        return 0.5 * (a + b)
+    if math.isfinite(a):
+        return a + max(1.0, abs(a))
+    if math.isfinite(b):
+        return b - max(1.0, abs(b))
+    return point
 
 
 def _multistart(agent, program, convexity, f_star, threshold, limits) -> Certificate:

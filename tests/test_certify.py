@@ -200,13 +200,15 @@ def test_nonlinear_one_variable_agent_is_decided_by_branch_and_bound():
     assert proven.method.startswith("interval branch and bound (")
 
 
-def test_unbounded_one_variable_agent_falls_back_to_multistart():
-    """No upper bound: no branch and bound; the grid and Ipopt starts still find x = -2.5."""
+def test_branch_and_bound_on_an_unbounded_interval():
+    """No upper bound: the interval is split at doubling distances until f' > 0 on the tail [M, inf), which is
+    then dropped (f >= f(M) there). From x = 1 the far end -2.5 wins; on [-1.5, inf) x = 1 is proven global."""
     cert = certify_agent(cubic(1.0, upper=None), "c")
-    assert cert.method.startswith("multistart")
+    assert cert.method.startswith("interval branch and bound")
     assert cert.verdict == "improvable"
-    assert cert.gain == pytest.approx(6.125, abs=1e-9)
-    assert cert.response["x"] == pytest.approx(-2.5, abs=1e-8)
+    assert cert.gain == pytest.approx(6.125, abs=1e-12)
+    assert cert.response == {"x": -2.5}
+    assert certify_agent(cubic(1.0, lower=-1.5, upper=None), "c").verdict == "global"
 
 
 def test_multistart_never_claims_global():
