@@ -27,6 +27,7 @@ from sharedeq.mcp import MCP
 from sharedeq.newton import _jacobian, newton_polish
 from sharedeq.problem import EquilibriumProblem
 from sharedeq.reformulate import relax
+from sharedeq.semismooth import natural_residual, restart_points, semismooth_newton
 from sharedeq.solution import NOT_AN_EQUILIBRIUM, SCALED_TOL, STRENGTH, Solution
 
 EPS_SCHEDULE = (1e-2, 1e-4, 1e-6, 1e-8, 1e-10)
@@ -237,12 +238,29 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
         steps.append(_step("polish (active set fixed)", raw, res))
         if res < best_res:
             best_x, best_res = raw.x, res
-    return steps, best_x[:n]
+    best_z = best_x[:n]
+    if best_res > tol:
+        best_z = _semismooth_fallback(mcp, nlp, best_z, tol, steps)
+    return steps, best_z
+
+
+def _semismooth_fallback(mcp, nlp, z_best, tol, steps):
+    """Semismooth Newton on the Fischer-Burmeister equations (:mod:`sharedeq.semismooth`) from each of
+    :func:`~sharedeq.semismooth.restart_points` until one solves the MCP; one row of ``steps`` per start."""
+    best_res = _residual(mcp, z_best)
+    for label, z0 in restart_points(mcp, z_best):
+        result = semismooth_newton(mcp, nlp, z0, tol)
+        steps.append({"step": f"semismooth Newton from the {label}", "ipopt_status": result.status,
+                      "iterations": 0, "residual": result.residual, "seconds": result.seconds})
+        if result.residual < best_res:
+            z_best, best_res = result.z, result.residual
+        if best_res <= tol:
+            break
+    return z_best
 
 
 def _residual(mcp, z) -> float:
-    r = mcp.natural_residual(z)
-    return float(np.max(np.abs(r))) if r.size else 0.0
+    return natural_residual(mcp, z, mcp.evaluate(z))
 
 
 def _newton_step(name, newton, residual) -> dict:
