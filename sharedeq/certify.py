@@ -828,7 +828,7 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
     ``best - threshold`` there (``best``: the least feasible value seen, ``f(x*)`` at first) or that some
     constraint fails everywhere in it; feasible midpoints and end points lower ``best``. For a smooth ``f`` the
     range of ``f'`` adds a bound: ``f`` at the finite end where ``f`` is monotone, else the mean-value bound.
-    An unbounded interval is split at distances that double, so that a tail where ``f`` is monotone is dropped
+    An unbounded interval is split at fast-growing distances, so that a tail where ``f`` is monotone is dropped
     at once. When every sub-interval is dropped, no feasible point beats ``best`` by more than ``threshold``:
     "global" if ``best = f(x*)``, else "improvable". (The ranges are computed in round-to-nearest arithmetic:
     errors ~1e-16 relative, far below ``threshold``.) None when the interval is empty.
@@ -894,13 +894,16 @@ def _branch_and_bound(agent, program, convexity, f_star, threshold, limits) -> C
 
 
 def _split(a, b, point) -> float:
-    """Where to split [a, b]: the midpoint; on an unbounded side, twice as far out (from the point if both)."""
+    """Where to split [a, b]: the midpoint; on an unbounded side, 256 times as far out (from the point if both).
+
+    Ranges over a tail [M, inf) are loose until M is large; growing M fast reaches a provably monotone tail in
+    few steps (the MCPLIB nash firms: 171 intervals, against 1115 when doubling)."""
     if math.isfinite(a) and math.isfinite(b):
         return 0.5 * (a + b)
     if math.isfinite(a):
-        return a + max(1.0, abs(a))
+        return a + 255.0 * max(1.0, abs(a))
     if math.isfinite(b):
-        return b - max(1.0, abs(b))
+        return b - 255.0 * max(1.0, abs(b))
     return point
 
 

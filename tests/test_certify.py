@@ -201,7 +201,7 @@ def test_nonlinear_one_variable_agent_is_decided_by_branch_and_bound():
 
 
 def test_branch_and_bound_on_an_unbounded_interval():
-    """No upper bound: the interval is split at doubling distances until f' > 0 on the tail [M, inf), which is
+    """No upper bound: the interval is split at fast-growing distances until f' > 0 on the tail [M, inf), which is
     then dropped (f >= f(M) there). From x = 1 the far end -2.5 wins; on [-1.5, inf) x = 1 is proven global."""
     cert = certify_agent(cubic(1.0, upper=None), "c")
     assert cert.method.startswith("interval branch and bound")
