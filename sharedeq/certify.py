@@ -17,8 +17,10 @@ problem, with the other agents' variables fixed at their current values:
   enumerated: a QP bounded below on a polyhedron attains its minimum, and (moving along flat directions until
   a constraint binds) at a point that is the unique stationary point of its face, so the best feasible
   stationary point is the global minimum when the feasible set is bounded. A negative-curvature direction in
-  the recession cone proves the agent's problem unbounded. Anything else gets a multistart of Ipopt, which can
-  find an improvement but never proves its absence ("unproven").
+  the recession cone proves the agent's problem unbounded. A one-variable agent gets an interval branch and
+  bound (ranges of ``f``, ``f'`` and the constraints over sub-intervals), which proves or refutes a global
+  minimum. Anything else gets a multistart of Ipopt, which can find an improvement but never proves its
+  absence ("unproven").
 * :func:`certificates` (a dict) and :func:`certify` (a table) do every agent.
 
 Implicit variables that an agent's expressions use are added to its variables with their defining equations,
