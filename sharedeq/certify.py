@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.base.objective import ObjectiveData
-from pyomo.core.base.var import VarData
 from pyomo.repn import generate_standard_repn
 from scipy import linalg, optimize
 
@@ -127,7 +126,8 @@ def _program(problem, agent, rows=None) -> _Program:
     that a shared row over N agents' variables costs O(N) once, not once per agent.
     """
     rows = {} if rows is None else rows
-    objective_var = agent.objective if isinstance(agent.objective, VarData) else None
+    # a GAMS objective variable defined by an equality is eliminated; one without (``objective=m.u``) is a variable
+    objective_var = agent.objective if agent.objective_definition() is not None else None
     own = [v for v in agent.variables if not v.fixed and v is not objective_var]
     syms = {id(v): ca.SX.sym(f"x{k}") for k, v in enumerate(own)}
     implicit_of = {id(var): (var, con) for var, con in problem.implicit if not var.fixed}
@@ -702,28 +702,38 @@ def _check_limits(limits) -> dict:
     return {**LIMITS, **limits}
 
 
-def certify_agent(problem, agent, tol=1e-7, **limits) -> Certificate:
+def certify_agent(problem, agent, tol=1e-7, gap=0.0, **limits) -> Certificate:
     """Is ``agent`` (name or Agent) at a global best response at the current values of the model's variables?
 
     Convex program: "global", meaning that a KKT point of the agent is a global minimum (whether the point is
     one is for the solve and ``kkt_check`` to say; nothing is re-solved here, gain nan). A QP with at most
     ``max_active_sets`` active sets: exact enumeration. Otherwise a multistart of Ipopt (``starts`` starts; a
     ``grid`` of points for a one-variable agent). ``gain`` is ``f(x*) - f(best response)`` in the agent's own
-    sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``. ``limits``: see :data:`LIMITS`.
+    sense; "improvable" means ``gain > tol * max(1, |f(x*)|)``. ``gap``: the first-order optimality gap of the
+    point in objective units (``sum |r_k| max(1, |x_k|)`` over the agent's KKT rows, from the solve); a convex
+    agent whose gap is above the threshold is re-solved once from the point. ``limits``: see :data:`LIMITS`.
     """
-    return _certify_agent(problem, agent, tol, {}, limits)
+    return _certify_agent(problem, agent, tol, {}, limits, gap)
 
 
-def _certify_agent(problem, agent, tol, rows, limits) -> Certificate:
+def _certify_agent(problem, agent, tol, rows, limits, gap=0.0) -> Certificate:
     """:func:`certify_agent` with a cache of linear rows (see :func:`_program`)."""
     limits = _check_limits(limits)
     agent = problem.agent(agent.name if hasattr(agent, "name") else agent)
     program = _program(problem, agent, rows)
     convexity, is_qp = _analyse(program, tol)
-    if convexity.verdict == CONVEX:
-        return Certificate(agent.name, convexity, GLOBAL, float("nan"), {}, "convex: KKT suffices")
     f_star = float(program.function([program.objective])(program.point))
     threshold = tol * max(1.0, abs(f_star))
+    if convexity.verdict == CONVEX:
+        if gap <= threshold:
+            return Certificate(agent.name, convexity, GLOBAL, float("nan"), {}, "convex: KKT suffices")
+        # an approximate KKT point far out on an unbounded set can be far from optimal (min 1/x on x >= 1 at
+        # x = 6e4 has gradient 3e-10): one local solve of the convex program from the point decides
+        local = _multistart(agent, program, convexity, f_star, threshold, {**limits, "starts": 1})
+        if local.verdict == IMPROVABLE:
+            return local
+        return Certificate(agent.name, convexity, GLOBAL, local.gain, {},
+                           f"convex: first-order gap {gap:.1e}, confirmed by a local solve from the point")
     if is_qp:
         certificate = _enumerate(agent, program, convexity, f_star, threshold, {**limits, "tol": tol})
         if certificate is not None:
@@ -949,15 +959,16 @@ def _multistart(agent, program, convexity, f_star, threshold, limits) -> Certifi
     return _certificate(agent, program, convexity, f_star - best, best_x, threshold, method, proven=False)
 
 
-def certificates(problem, agents=None, tol=1e-7, **limits) -> dict[str, Certificate]:
+def certificates(problem, agents=None, tol=1e-7, gaps=None, **limits) -> dict[str, Certificate]:
     """:func:`certify_agent` for each agent (all by default), ``{agent name: Certificate}``.
 
     Cheaper than calling :func:`certify_agent` agent by agent: each linear constraint is read once for all the
-    agents that share it.
+    agents that share it. ``gaps``: ``{agent name: first-order gap}`` (see :func:`certify_agent`).
     """
     names = problem.agent_names if agents is None else [str(a) for a in agents]
     linear_rows: dict = {}
-    return {name: _certify_agent(problem, name, tol, linear_rows, limits) for name in names}
+    gaps = gaps or {}
+    return {name: _certify_agent(problem, name, tol, linear_rows, limits, gaps.get(name, 0.0)) for name in names}
 
 
 def certify(problem, agents=None, tol=1e-7, **limits) -> pd.DataFrame:

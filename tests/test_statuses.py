@@ -48,9 +48,41 @@ def test_the_solver_escapes_from_that_point_to_the_interior_equilibrium():
     solution = _crowded_market().solve(mode="ve")
     assert np.allclose(solution.z[:2], 1 / 6, atol=1e-8)
     assert solution.steps["step"].str.startswith("restart from better responses of 'p1', 'p2'").any()
-    # each agent: a strict local best response; the objective is not quadratic, so global is not proven
-    assert solution.status == "local equilibrium" and solution.summary().startswith("LOCAL EQUILIBRIUM")
-    assert "agent 'p1': local best response (not proven global): strict local minimum" in solution.summary()
+    # one variable each on a bounded interval: interval branch and bound proves each best response global
+    assert solution.status == "equilibrium" and solution.summary().startswith("EQUILIBRIUM FOUND")
+    assert set(solution.checks["method"].str.split(" [(]", regex=True).str[0]) == {"interval branch and bound"}
+
+
+def test_an_approximate_kkt_point_far_out_on_an_unbounded_set_is_not_a_best_response():
+    # min 1/x on x >= 1 has no minimiser; the solver stops where the gradient -1/x^2 is below tolerance (or below
+    # the rounding of x itself), a point that the convexity of 1/x alone would certify
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=1.0)
+    m.x[1].setlb(1)
+    problem = sq.EquilibriumProblem(m, name="no best response")
+    problem.add_agent("p1", 1 / m.x[1], m.x[1])
+    problem.add_agent("p2", (m.x[2] - 1) ** 2, m.x[2])
+    solution = problem.solve()
+    assert solution.status != "equilibrium"
+    assert solution.checks.at["p1", "convexity"] == "convex"
+    assert solution.checks.at["p1", "verdict"] == "not a best response"
+    x1 = solution.value(m.x[1])
+    assert solution.checks.at["p1", "gain"] > 0 and 1 / x1 > solution.checks.at["p1", "gain"] > 1e-7 / x1
+    assert solution.checks.at["p2", "verdict"] == "best response (proven)"
+
+
+def test_a_plain_variable_objective_is_certified():
+    # a minimises u subject to u >= y (its only constraint); b minimises (y - 2)^2: y = 2, u = 2, multiplier 1
+    m = pyo.ConcreteModel()
+    m.u = pyo.Var(initialize=0.0)
+    m.y = pyo.Var(initialize=0.0)
+    m.c = pyo.Constraint(expr=m.u >= m.y)
+    problem = sq.EquilibriumProblem(m, name="plain variable objective")
+    problem.add_agent("a", m.u, [m.u], constraints=[m.c])
+    problem.add_agent("b", (m.y - 2) ** 2, m.y)
+    solution = problem.solve()
+    assert solution.verified and solution.value(m.u) == pytest.approx(2.0) and solution.value(m.y) == 2.0
+    assert solution.multiplier(m.c) == pytest.approx(1.0)
 
 
 def test_the_interior_equilibrium_of_the_same_game_is_verified():
