@@ -35,82 +35,62 @@ _UNARY = {
 # operators, whose argument-type dispatch costs 20-30 us a node; casadi applies the same simplifications.
 _PY = {ca.OP_ADD: float.__add__, ca.OP_SUB: float.__sub__, ca.OP_MUL: float.__mul__, ca.OP_DIV: float.__truediv__,
        ca.OP_POW: float.__pow__}
+#: sums with more terms than this are built in one casadi call (``sum1``, ``dot``), smaller ones term by term
+_SHORT = 16
 
 
-def _sx(a) -> ca.SX:
-    return a if isinstance(a, ca.SX) else ca.SX(float(a))
+def _sum(tr, node, args):
+    return tr.sum(args)
 
 
-def _binary(op, a, b):
-    if not isinstance(a, ca.SX) and not isinstance(b, ca.SX):
-        return _PY[op](float(a), float(b))
-    return ca.SX.binary(op, _sx(a), _sx(b))
-
-
-def _sum(node, args):
-    symbolic = [a for a in args if isinstance(a, ca.SX)]
-    const = float(sum(a for a in args if not isinstance(a, ca.SX)))
-    if not symbolic:
-        return const
-    out = ca.sum1(ca.vertcat(*symbolic)) if len(symbolic) > 8 else symbolic[0]
-    if len(symbolic) <= 8:
-        for a in symbolic[1:]:
-            out = ca.SX.binary(ca.OP_ADD, out, a)
-    return ca.SX.binary(ca.OP_ADD, out, ca.SX(const)) if const else out
-
-
-def _unary(node, args):
+def _unary(tr, node, args):
     name = node.getname()
     if name == "log10":
-        return _binary(ca.OP_DIV, _unary_op(ca.OP_LOG, args[0]), math.log(10.0))
+        return tr.binary(ca.OP_DIV, tr.unary(ca.OP_LOG, args[0]), math.log(10.0))
     op = _UNARY.get(name)
     if op is None:
         raise ModelError(f"cannot translate the function {name}() in {node}")
-    return _unary_op(op, args[0])
+    return tr.unary(op, args[0])
 
 
-def _unary_op(op, a):
-    return ca.SX.unary(op, _sx(a)) if isinstance(a, ca.SX) else float(ca.SX.unary(op, ca.SX(float(a))))
-
-
-def _min(node, args):
+def _min(tr, node, args):
     out = args[0]
     for a in args[1:]:
         out = ca.fmin(out, a)
     return out
 
 
-def _max(node, args):
+def _max(tr, node, args):
     out = args[0]
     for a in args[1:]:
         out = ca.fmax(out, a)
     return out
 
 
-def _inequality(node, args):
+def _inequality(tr, node, args):
     return args[0] < args[1] if node.strict else args[0] <= args[1]
 
 
-def _ranged(node, args):
+def _ranged(tr, node, args):
     lo = args[0] < args[1] if node.strict[0] else args[0] <= args[1]
     hi = args[1] < args[2] if node.strict[1] else args[1] <= args[2]
     return ca.logic_and(lo, hi)
 
 
-def _mul(node, a):
-    return _binary(ca.OP_MUL, a[0], a[1])
+def _mul(tr, node, a):
+    return tr.binary(ca.OP_MUL, a[0], a[1])
 
 
-def _div(node, a):
-    return _binary(ca.OP_DIV, a[0], a[1])
+def _div(tr, node, a):
+    return tr.binary(ca.OP_DIV, a[0], a[1])
 
 
-def _pow(node, a):
-    return _binary(ca.OP_POW, a[0], a[1])
+def _pow(tr, node, a):
+    return tr.binary(ca.OP_POW, a[0], a[1])
 
 
-def _neg(node, a):
-    return ca.SX.unary(ca.OP_NEG, a[0]) if isinstance(a[0], ca.SX) else -float(a[0])
+def _neg(tr, node, a):
+    return tr.unary(ca.OP_NEG, a[0])
 
 
 _EXIT = {
@@ -128,43 +108,110 @@ _EXIT = {
     ne.NPV_NegationExpression: _neg,
     ne.UnaryFunctionExpression: _unary,
     ne.NPV_UnaryFunctionExpression: _unary,
-    ne.AbsExpression: lambda node, a: ca.fabs(a[0]),
-    ne.NPV_AbsExpression: lambda node, a: ca.fabs(a[0]),
+    ne.AbsExpression: lambda tr, node, a: ca.fabs(a[0]),
+    ne.NPV_AbsExpression: lambda tr, node, a: ca.fabs(a[0]),
     ne.MinExpression: _min,
     ne.MaxExpression: _max,
-    ne.Expr_ifExpression: lambda node, a: ca.if_else(a[0], a[1], a[2]),
-    re.EqualityExpression: lambda node, a: a[0] == a[1],
+    ne.Expr_ifExpression: lambda tr, node, a: ca.if_else(a[0], a[1], a[2]),
+    re.EqualityExpression: lambda tr, node, a: a[0] == a[1],
     re.InequalityExpression: _inequality,
     re.RangedExpression: _ranged,
 }
 
 
 class Translator:
-    """Translate Pyomo expressions to casadi SX.
+    """Translate Pyomo expressions to casadi SX, with work and result proportional to the expression DAG.
 
     ``variable(var)`` returns the SX symbol (or number) standing for a Pyomo variable; ``named(expr, body)``
     decides whether a named Expression with translated ``body`` is inlined (return ``body``) or lifted
-    (return a new symbol). Both are callbacks supplied by the KKT builder, which owns the column layout.
+    (return a new symbol). Both are callbacks supplied by the KKT builder, which owns the column layout; each is
+    called once per variable or named Expression.
+
+    Two memos make shared structure cost once (for the life of the Translator, which keeps a reference to every
+    memoised object so that ids stay valid):
+
+    * by identity: a Pyomo expression object that several rows (or one row twice) contain, named or not, is
+      translated once and its subtree never walked again;
+    * by structure (hash-consing): every SX operation is keyed by its operator and the casadi nodes of its
+      operands, so equal subexpressions that the model builds as separate Pyomo objects (``H(x)`` written out
+      again in every row) become one SX node. Derivatives of the result then cost O(size of the DAG).
     """
 
     def __init__(self, variable: Callable, named: Callable):
         self._variable = variable
         self._named = named
         self._cache: dict[int, object] = {}
+        self._memo: dict[int, tuple] = {}       # id(Pyomo node or variable) -> (the object, its translation)
+        self._nodes: dict[tuple, tuple] = {}    # (op, operand node hashes) -> (SX, operands kept alive)
+        self._consts: dict[tuple, ca.SX] = {}   # (value, sign bit) -> constant SX
         self._visitor = _Visitor(self)
 
     def __call__(self, expr):
         """The SX (or float) equal to the Pyomo expression ``expr``."""
         if self._is_leaf(expr):
             return self.leaf_or_none(expr)
+        hit = self._memo.get(id(expr))
+        if hit is not None:
+            return hit[1]
         linear = self.linear(expr) if type(expr) is ne.LinearExpression else None
         return linear if linear is not None else self._visitor.walk_expression(expr)
 
-    def linear(self, node):
-        """``sum_k c_k x_k + c_0`` of a ``LinearExpression`` as one sparse product (None: not plain monomials).
+    # ------------------------------------------------------------------ SX nodes, each built once
+    def const(self, c) -> ca.SX:
+        c = float(c)
+        key = (c, math.copysign(1.0, c))
+        out = self._consts.get(key)
+        if out is None:
+            out = self._consts[key] = ca.SX(c)
+        return out
 
-        A long linear row (a shared constraint, a total) costs one casadi call instead of one per term.
-        """
+    def _sx(self, a) -> ca.SX:
+        return a if isinstance(a, ca.SX) else self.const(a)
+
+    def binary(self, op, a, b):
+        """``a op b``: a float when both are numbers, else the one SX node for this operator and operands."""
+        if not isinstance(a, ca.SX) and not isinstance(b, ca.SX):
+            return _PY[op](float(a), float(b))
+        a, b = self._sx(a), self._sx(b)
+        key = (op, a.element_hash(), b.element_hash())
+        hit = self._nodes.get(key)
+        if hit is None:
+            hit = self._nodes[key] = (ca.SX.binary(op, a, b), a, b)
+        return hit[0]
+
+    def unary(self, op, a):
+        if not isinstance(a, ca.SX):
+            return -float(a) if op == ca.OP_NEG else float(ca.SX.unary(op, ca.SX(float(a))))
+        key = (op, a.element_hash())
+        hit = self._nodes.get(key)
+        if hit is None:
+            hit = self._nodes[key] = (ca.SX.unary(op, a), a)
+        return hit[0]
+
+    def sum(self, args):
+        """``sum(args)``: short sums term by term, long ones in one ``sum1`` (keyed by their terms' nodes)."""
+        symbolic = [a for a in args if isinstance(a, ca.SX)]
+        const = float(sum(a for a in args if not isinstance(a, ca.SX)))
+        if not symbolic:
+            return const
+        if len(symbolic) <= _SHORT:
+            out = symbolic[0]
+            for a in symbolic[1:]:
+                out = self.binary(ca.OP_ADD, out, a)
+        else:
+            out = self._bulk(("sum", *(a.element_hash() for a in symbolic)), symbolic,
+                             lambda: ca.sum1(ca.vertcat(*symbolic)))
+        return self.binary(ca.OP_ADD, out, const) if const else out
+
+    def _bulk(self, key, operands, build):
+        hit = self._nodes.get(key)
+        if hit is None:
+            hit = self._nodes[key] = (build(), operands)
+        return hit[0]
+
+    def linear(self, node):
+        """``sum_k c_k x_k + c_0`` of a ``LinearExpression`` (None: not plain monomials): term by term when short,
+        else one sparse product, so a long linear row (a shared constraint, a total) costs one casadi call."""
         coefs, syms, const = [], [], 0.0
         for arg in node.args:
             kind = type(arg)
@@ -180,14 +227,22 @@ class Translator:
                 return None
             x = self.leaf_or_none(var)
             if isinstance(x, ca.SX):
-                coefs.append(coef)
+                coefs.append(float(coef))
                 syms.append(x)
             else:
                 const += coef * x
         if not syms:
-            return float(const)
-        out = ca.dot(ca.DM(coefs), ca.vertcat(*syms))
-        return ca.SX.binary(ca.OP_ADD, out, ca.SX(float(const))) if const else out
+            out = float(const)
+        elif len(syms) <= _SHORT:
+            terms = [x if c == 1.0 else self.unary(ca.OP_NEG, x) if c == -1.0 else self.binary(ca.OP_MUL, c, x)
+                     for c, x in zip(coefs, syms, strict=True)]
+            out = self.sum(terms + [float(const)])
+        else:
+            out = self._bulk(("linear", *coefs, *(x.element_hash() for x in syms)), syms,
+                             lambda: ca.dot(ca.DM(coefs), ca.vertcat(*syms)))
+            out = self.binary(ca.OP_ADD, out, float(const)) if const else out
+        self._memo[id(node)] = (node, out)
+        return out
 
     @staticmethod
     def _is_leaf(expr):
@@ -209,7 +264,10 @@ class Translator:
                 return self._cache[key]
             return None
         if child.is_variable_type():
-            return self._variable(child)
+            hit = self._memo.get(id(child))
+            if hit is None:
+                hit = self._memo[id(child)] = (child, self._variable(child))
+            return hit[1]
         if not child.is_potentially_variable() or child.is_constant():
             return value(child)
         raise ModelError(f"cannot translate {type(child).__name__} {child}")
@@ -224,6 +282,9 @@ class _Visitor(StreamBasedExpressionVisitor):
         if type(child) in native_numeric_types:
             return False, child
         if child.is_expression_type() and not child.is_named_expression_type():
+            hit = self.tr._memo.get(id(child))
+            if hit is not None:
+                return False, hit[1]
             if not child.is_potentially_variable():
                 return False, value(child)
             linear = self.tr.linear(child) if type(child) is ne.LinearExpression else None
@@ -237,4 +298,6 @@ class _Visitor(StreamBasedExpressionVisitor):
                 raise ModelError(f"cannot differentiate the external function {node.getname()} in {node}; "
                                  f"sharedeq needs expressions it can translate to casadi")
             raise ModelError(f"cannot translate the expression {node} ({type(node).__name__})")
-        return handler(node, data)
+        out = handler(self.tr, node, data)
+        self.tr._memo[id(node)] = (node, out)
+        return out
