@@ -27,4 +27,6 @@ def test_pyomo_backend_solves_with_an_ipopt_executable():
 
 def test_ipopt_options_pass_through():
     sol = ffp().solve(mode="ve", options={"max_iter": 0})
-    assert not sol.converged and "Maximum_Iterations_Exceeded" in sol.message
+    relaxations = sol.steps[sol.steps["step"].str.startswith("relax")]
+    assert len(relaxations) and (relaxations["ipopt_status"] == "Maximum_Iterations_Exceeded").all()
+    assert (relaxations["iterations"] == 0).all()
