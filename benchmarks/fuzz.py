@@ -31,8 +31,10 @@ ncp-nonmonotone        ``M z + s sin(z) + d z_k z_(k+1) + q`` with Gaussian ``M`
 =====================  ==========================================================================  ===========
 
 Games run in mode ``"gne"`` for even seeds and ``"ve"`` for odd seeds. Command line (``python -m benchmarks
-fuzz``): ``--category general-lq --n 200 --seed 0`` runs a batch; ``--category general-lq --seed 1234 --show``
-prints one instance, sharedeq's summary and the independent verdict.
+fuzz``): ``--category general-lq --n 200 --seed 0`` runs a batch (``--category monotone:500,unbounded:100`` sets
+the count per category); ``--category general-lq --seed 1234 --show`` prints one instance, sharedeq's summary and
+the independent verdict. The batch ends with a repro line for every silent wrong answer, false denial and exception
+(exit status 1), then one for every instance with a known equilibrium that was not solved (``UNSOLVED``).
 """
 
 from __future__ import annotations
@@ -281,10 +283,11 @@ def _convex_hessian(rng, size):
     return B @ B.T + (0.1 * np.eye(size) if rng.random() < 0.5 else 0.0)
 
 
-def _coupling(rng, owners, n, scale=1.0):
+def _coupling(rng, owners, n):
+    """Gaussian ``C[i]`` (agent i's gradient depends on every other agent's variables), own columns zero."""
     out = []
     for own in owners:
-        C = scale * rng.normal(size=(len(own), n))
+        C = rng.normal(size=(len(own), n))
         C[:, own] = 0.0
         out.append(C)
     return out
@@ -793,6 +796,9 @@ def main(argv=None) -> int:
     failures = results[kinds != ""]
     for (_, row), kind in zip(failures.iterrows(), kinds[kinds != ""], strict=True):
         print(f"{kind}: {repro(row['category'], row['seed'])}  # {row['detail']}")
+    unsolved = results[(results["exists"] == True) & (results["verdict"] != "confirmed")]  # noqa: E712
+    for row in unsolved.itertuples():
+        print(f"UNSOLVED: {repro(row.category, row.seed)}  # {row.status}, residual {row.residual:.2g}, {row.size}")
     print(f"\n{len(results)} instances in {time.perf_counter() - start:.1f} s")
     return 1 if len(failures) else 0
 
