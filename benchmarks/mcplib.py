@@ -327,8 +327,10 @@ def main(argv=None) -> None:
                for key in runs[0]}
         rows.append(row)
         print(f"  {name}: {row['status']}, total {row['total']:.2f} s", file=sys.stderr, flush=True)
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
-        print(pd.DataFrame(rows).to_string(index=False))
+    table = pd.DataFrame(rows)
+    formats = {key: "{:.3f}".format for key in ("build", "translate", "reform", "solve", "ipopt", "other", "total")}
+    formats.update({"residual": "{:.1e}".format, "numpy_residual": "{:.1e}".format, "ratio": "{:.1f}".format})
+    print(table.to_string(index=False, formatters=formats))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 Why not Pyomo's own differentiation (``core.kkt``, ``differentiate``)? It works one block at a time, knows no
 shared multipliers, and is symbolic in a way that costs O(N^2) when N objectives each contain a sum over all N
-agents (see DESIGN.md). casadi's reverse mode costs O(size of the expression), and a named ``Expression`` that
+agents. casadi's reverse mode costs O(size of the expression), and a named ``Expression`` that
 several agents use can stand for one symbol (an auxiliary variable with one defining equation), which keeps the
 complementarity system sparse.
 
-The :class:`Translator` visits each expression once, caches every named ``Expression`` it has translated, and
-asks a callback what a named expression should become: its translated body (inlined) or a symbol (lifted).
-Fixed variables and parameters become numbers (their values when the translation runs).
+The :class:`Translator` does work proportional to the expression DAG, not to its expanded tree: every Pyomo node
+(named or not) is translated once and every SX operation is built once, so a subexpression that many rows share
+is one casadi node and its derivatives are computed once. It asks a callback what a named expression should
+become: its translated body (inlined) or a symbol (lifted). Fixed variables and parameters become numbers (their
+values when the translation runs).
 """
 
 from __future__ import annotations
@@ -158,6 +160,7 @@ class Translator:
 
     # ------------------------------------------------------------------ SX nodes, each built once
     def const(self, c) -> ca.SX:
+        """The constant ``c`` as one SX node (``0.0`` and ``-0.0`` apart)."""
         c = float(c)
         key = (c, math.copysign(1.0, c))
         out = self._consts.get(key)
@@ -173,16 +176,17 @@ class Translator:
         if not isinstance(a, ca.SX) and not isinstance(b, ca.SX):
             return _PY[op](float(a), float(b))
         a, b = self._sx(a), self._sx(b)
-        key = (op, a.element_hash(), b.element_hash())
+        key = (op, id(a), id(b))
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (ca.SX.binary(op, a, b), a, b)
         return hit[0]
 
     def unary(self, op, a):
+        """``op(a)``: a float for a number, else the one SX node for this operator and operand."""
         if not isinstance(a, ca.SX):
             return -float(a) if op == ca.OP_NEG else float(ca.SX.unary(op, ca.SX(float(a))))
-        key = (op, a.element_hash())
+        key = (op, id(a))
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (ca.SX.unary(op, a), a)
@@ -199,11 +203,12 @@ class Translator:
             for a in symbolic[1:]:
                 out = self.binary(ca.OP_ADD, out, a)
         else:
-            out = self._bulk(("sum", *(a.element_hash() for a in symbolic)), symbolic,
+            out = self._bulk(("sum", *map(id, symbolic)), symbolic,
                              lambda: ca.sum1(ca.vertcat(*symbolic)))
         return self.binary(ca.OP_ADD, out, const) if const else out
 
     def _bulk(self, key, operands, build):
+        """The SX that ``build()`` makes of ``operands``, built once per ``key``; the operands are kept alive."""
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (build(), operands)
@@ -238,7 +243,7 @@ class Translator:
                      for c, x in zip(coefs, syms, strict=True)]
             out = self.sum(terms + [float(const)])
         else:
-            out = self._bulk(("linear", *coefs, *(x.element_hash() for x in syms)), syms,
+            out = self._bulk(("linear", *coefs, *map(id, syms)), syms,
                              lambda: ca.dot(ca.DM(coefs), ca.vertcat(*syms)))
             out = self.binary(ca.OP_ADD, out, float(const)) if const else out
         self._memo[id(node)] = (node, out)
