@@ -134,9 +134,10 @@ class Translator:
 
     * by identity: a Pyomo expression object that several rows (or one row twice) contain, named or not, is
       translated once and its subtree never walked again;
-    * by structure (hash-consing): every SX operation is keyed by its operator and the casadi nodes of its
-      operands, so equal subexpressions that the model builds as separate Pyomo objects (``H(x)`` written out
-      again in every row) become one SX node. Derivatives of the result then cost O(size of the DAG).
+    * by structure (hash-consing): every SX operation is keyed by its operator and its operands, the SX objects
+      this Translator returned (one per node it built), so equal subexpressions that the model builds as
+      separate Pyomo objects (``H(x)`` written out again in every row) become one SX node. Derivatives of the
+      result then cost O(size of the DAG). An operand casadi simplified into a new object only misses a merge.
     """
 
     def __init__(self, variable: Callable, named: Callable):
@@ -144,7 +145,7 @@ class Translator:
         self._named = named
         self._cache: dict[int, object] = {}
         self._memo: dict[int, tuple] = {}       # id(Pyomo node or variable) -> (the object, its translation)
-        self._nodes: dict[tuple, tuple] = {}    # (op, operand node hashes) -> (SX, operands kept alive)
+        self._nodes: dict[tuple, tuple] = {}    # (op, ids of the operand SX) -> (SX, operands kept alive)
         self._consts: dict[tuple, ca.SX] = {}   # (value, sign bit) -> constant SX
         self._visitor = _Visitor(self)
 
