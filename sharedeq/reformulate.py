@@ -10,7 +10,7 @@ parameter ``eps`` is tightened by :mod:`sharedeq.solve` (Scholtes' regularisatio
 active set is fixed: ``z_k`` at its bound where that is closer than ``s_k`` is to zero, otherwise ``s_k = 0``,
 which leaves a square system of equations that Ipopt solves to machine accuracy.
 
-Derivatives are assembled by blocks (see DESIGN.md): rows that depend on few variables (stationarity, the
+Derivatives are assembled by blocks: rows that depend on few variables (stationarity, the
 products) compress perfectly in forward mode, the few dense rows (aggregate definitions, shared constraints) in
 reverse mode; casadi's Jacobian of the whole arrow-shaped system would cost O(N^2).
 """
