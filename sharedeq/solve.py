@@ -8,7 +8,11 @@
    (:mod:`sharedeq.newton`) after every relaxation step with ``eps <= newton_from`` (all of them by default; a
    failed attempt costs one sparse factorisation), and Ipopt on the square system as the fallback when Newton
    never succeeds.
-5. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
+5. If the MCP is still unsolved (Ipopt can end every stage at a local infeasibility of the nonconvex relaxed
+   NLP: 16 % of random linear-quadratic games with shared constraints did), semismooth Newton on the
+   Fischer-Burmeister equations (:mod:`sharedeq.semismooth`) is tried from the best point so far, the start, and
+   three seeded random points in the bounds, until one solves it.
+6. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
 
 Every step is recorded (``solution.steps``), so a failure says what was tried.
 """
