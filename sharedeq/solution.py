@@ -47,6 +47,9 @@ class NotConvergedWarning(UserWarning):
     """Numbers were read from a solve that did not converge."""
 
 
+#: Relative tolerance of the agents' certificates (:func:`sharedeq.certify.certify_agent`).
+CERTIFY_TOL = 1e-7
+
 #: The scaled-residual test (see :meth:`Solution.build`): a point whose residual, measured in the units of F, is
 #: above this is not accepted even when its plain residual is below ``tol``.
 SCALED_TOL = 1e-6
@@ -80,6 +83,7 @@ class Solution:
     certificates: dict | None = field(default=None, repr=False)
     checks: pd.DataFrame | None = field(default=None, repr=False)
     diagnosis: list = field(default_factory=list, repr=False)   # sharedeq.diagnose.Finding, when not converged
+    skipped_certificates: int = field(default=0, repr=False)    # agents left without a certificate (cost cap)
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
@@ -120,24 +124,48 @@ class Solution:
         return sol
 
     # ------------------------------------------------------------------ verdicts
-    def verify(self, certify=True, tol=1e-6) -> pd.DataFrame:
+    def verify(self, certify=True, tol=1e-6, max_certified=None) -> pd.DataFrame:
         """Decide, agent by agent, whether this KKT point is an equilibrium; returns :attr:`checks`.
 
         Second-order conditions on each agent's critical cone (:func:`sharedeq.verify.second_order_check`), then
         (``certify``) a proof that the agent's problem is convex, or else a global best-response certificate
         (:func:`sharedeq.certify.certify_agent`: exact for small nonconvex QPs, multistart evidence otherwise).
-        Cost: one MCP Jacobian and a small dense eigenproblem per agent, plus the certificates.
+        Cost: one MCP Jacobian and a small dense eigenproblem per agent, plus the certificates: none for convex
+        quadratic agents, milliseconds to a second for the others; ``max_certified`` caps how many of those are
+        certified (the rest are judged on the second-order check alone, and say so).
         """
         if not self.converged:
             raise ModelError(f"this solve did not converge ({self.message}); there is no KKT point to verify")
         self.check_second_order(tol)
+        self.skipped_certificates = 0
         if certify and self.problem is not None:
-            from sharedeq.certify import certificates
-
             self.load()
-            self.certificates = certificates(self.problem, gaps=self.first_order_gaps())
+            self.certificates = self._certificates(tol, max_certified)
         self._judge()
         return self.checks
+
+    def _certificates(self, tol, max_certified=None) -> dict:
+        """Each agent's certificate: convex quadratic agents straight from the MCP (:func:`quadratic_agents` and
+        their constant Hessian blocks, O(N) in all), the others by :func:`sharedeq.certify.certificates` (None for
+        all of them when there are more than ``max_certified``)."""
+        from sharedeq.certify import CONVEX, GLOBAL, Certificate, Convexity, certificates
+        from sharedeq.verify import quadratic_agents
+
+        gaps = self.first_order_gaps()
+        objectives = self.objective_values
+        out = {}
+        for name in quadratic_agents(self.mcp):
+            if self.second_order.at[name, "hessian_min_eigenvalue"] >= -tol and \
+                    gaps[name] <= CERTIFY_TOL * max(1.0, abs(objectives[name])):
+                reason = "quadratic objective and affine constraints in its variables; Hessian eigenvalues >= 0"
+                out[name] = Certificate(name, Convexity(CONVEX, reason), GLOBAL, float("nan"), {},
+                                        "convex: KKT suffices")
+        rest = [a for a in self.problem.agent_names if a not in out]
+        if max_certified is not None and len(rest) > max_certified:
+            self.skipped_certificates = len(rest)
+            return out
+        out.update(certificates(self.problem, agents=rest, tol=CERTIFY_TOL, gaps=gaps) if rest else {})
+        return {a: out[a] for a in self.problem.agent_names}
 
     def first_order_gaps(self) -> dict[str, float]:
         """Per agent, what its objective could still move to first order: ``sum_k |F_k| d_k`` over its KKT pairs
@@ -202,7 +230,9 @@ class Solution:
         elif self.second_order is None and self.certificates is None:
             self.status = NOT_VERIFIED
         else:
-            rows = [_agent_verdict(a.name, self.second_order, self.certificates) for a in agents]
+            skipped = f"the {self.skipped_certificates} agents that need one exceed the automatic limit; " \
+                      f"solution.verify() runs them" if self.skipped_certificates else "none was run"
+            rows = [_agent_verdict(a.name, self.second_order, self.certificates, skipped) for a in agents]
             self.checks = pd.DataFrame(rows).set_index("agent")
             verdicts = set(self.checks["verdict"])
             self.status = NOT_AN_EQUILIBRIUM if NOT_BEST in verdicts else UNDECIDED if AGENT_UNDECIDED in verdicts \
@@ -428,7 +458,7 @@ def _tried(steps: pd.DataFrame) -> dict:
     return kinds
 
 
-def _agent_verdict(name, second_order, certificates) -> dict:
+def _agent_verdict(name, second_order, certificates, skipped) -> dict:
     """One agent's row of ``solution.checks``: second order, convexity, global certificate, verdict, reason."""
     from sharedeq.verify import LOCAL_MIN, SADDLE
 
@@ -448,7 +478,7 @@ def _agent_verdict(name, second_order, certificates) -> dict:
     if cert is not None and cert.verdict == "global":
         return {**row, "verdict": GLOBAL_BEST, "reason": cert.method}
     why = f"{cert.convexity.reason}; {cert.method} found nothing better" if cert is not None else \
-        "no global certificate was run"
+        f"no global certificate: {skipped}"
     if so is not None and so["verdict"] == LOCAL_MIN:
         return {**row, "verdict": LOCAL_BEST, "reason": f"strict local minimum; {why}"}
     detail = "second-order conditions undecided" if so is None else so["verdict"]

@@ -42,6 +42,9 @@ NEWTON_FROM = 1e-2
 VERIFY_MAX_PAIRS = 5000
 VERIFY_MAX_DENSE_ROWS = 64
 VERIFY_MAX_AGENT_VARIABLES = 500
+#: ... and certifies globally at most this many agents that are not convex quadratic (each takes milliseconds
+#: to a second: an enumeration, a branch and bound, or a multistart); above it they are judged locally.
+VERIFY_MAX_CERTIFIED = 200
 
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
@@ -78,7 +81,7 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
                             newton_from, scaled_tol)
     if solution.converged and (verify is True or verify == "auto" and _small_enough(problem, mcp)):
         start = time.perf_counter()
-        solution.verify()
+        solution.verify(max_certified=None if verify is True else VERIFY_MAX_CERTIFIED)
         solution.timings["verify"] = time.perf_counter() - start
         for _ in range(escapes):
             if solution.status != NOT_AN_EQUILIBRIUM:
@@ -126,7 +129,7 @@ def _escape(problem, mcp, solution, resolve) -> Solution:
     finally:
         mcp.z0 = previous
     if retry.converged:
-        retry.verify()
+        retry.verify(max_certified=VERIFY_MAX_CERTIFIED)
     label = f"restart from better responses of {', '.join(repr(a) for a in moved)}"
     restart = {"step": label, "ipopt_status": f"was {solution.status}", "iterations": 0, "residual": np.nan,
                "seconds": 0.0}

@@ -214,7 +214,9 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
     ``Z' H_i Z`` decides: ``e > tol s`` local min (``s = max(1, |H_i|_max)``); otherwise the critical cone, which
     also keeps the weakly active constraints from being violated, is searched (:func:`_curvature`): negative
     curvature on it is a saddle or maximum (with the improving direction in ``direction``), none is a local min or
-    degenerate (``move``: the direction as ``{MCP column: component}``). Cost: one sparse Jacobian of the MCP (as
+    degenerate (``move``: the direction as ``{MCP column: component}``). ``hessian_min_eigenvalue``: the smallest
+    eigenvalue of ``H_i / s`` on the directions the agent's equalities leave free, which decides convexity when
+    the agent's rows are affine (:func:`quadratic_agents`). Cost: one sparse Jacobian of the MCP (as
     for the solve) and one dense eigenproblem per agent of its own size: O(nnz + sum_i n_i^3).
     """
     mcp, z, F = solution.mcp, np.asarray(solution.z, float), np.asarray(solution.F, float)
@@ -256,8 +258,31 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
         row["move"] = None if d is None else dict(zip(own.tolist(), (d / np.abs(d).max()).tolist(), strict=True))
         row["direction"] = _describe_direction(d, pairs["variable"].to_numpy()[own])
         rows.append({"agent": agent.name, **row})
-    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict", "direction", "move"]
+    columns = ["agent", "variables", "active", "free_dimension", "min_eigenvalue", "verdict", "direction", "move",
+               "hessian_min_eigenvalue"]
     return pd.DataFrame(rows, columns=columns).set_index("agent")
+
+
+def quadratic_agents(mcp) -> set[str]:
+    """Agents whose KKT rows are affine in every agent's variables and the lifted aggregates (taken together).
+
+    Then each such agent's objective is quadratic and its constraints affine in its own variables (through the
+    aggregates, whose definitions are affine too), so the Hessian block of :func:`second_order_check` is the same
+    at every point and decides convexity exactly. One sparsity-based test of second-order dependence for the whole
+    MCP (``casadi.which_depends``), O(size of F); conservative: a row nonlinear in two agents' variables at once
+    flags both (their certificates then decide).
+    """
+    kind = mcp.pairs["kind"].to_numpy()
+    variables = np.flatnonzero((kind == "stationarity") | (kind == "definition"))
+    rows = np.flatnonzero(kind != "vi")
+    if not variables.size or not rows.size:
+        return set()
+    nonlinear = np.array(ca.which_depends(mcp.F[rows.tolist()], mcp.z[variables.tolist()], 2, False), dtype=bool)
+    if nonlinear[kind[variables] == "definition"].any():
+        return set()
+    agent = mcp.pairs["agent"].to_numpy()[variables]
+    flagged = set(agent[nonlinear])
+    return {a for a in set(agent[kind[variables] == "stationarity"]) if a not in flagged}
 
 
 def _describe_direction(d, names, terms=4) -> str:
@@ -350,8 +375,9 @@ def _curvature(H, A, x, marginal, lb, ub, mult, slack, side, tol) -> dict:
     at_lb, at_ub = x - lb <= tol, ub - x <= tol
     fixed = (lb == ub) | (at_lb & (marginal > tol)) | (at_ub & (marginal < -tol))
     low, dim = _reduced_min_eig(H, A[strong], fixed)
+    convex_low, _ = _reduced_min_eig(H, A[equality], lb == ub)
     out = {"variables": len(x), "active": int(strong.sum() + fixed.sum()), "free_dimension": dim,
-           "min_eigenvalue": low, "direction": None}
+           "min_eigenvalue": low, "direction": None, "hessian_min_eigenvalue": convex_low / scale}
     if dim == 0 or low > tol * scale:
         return {**out, "verdict": LOCAL_MIN}
     weak_rows = A[active & ~strong]

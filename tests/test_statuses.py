@@ -187,3 +187,20 @@ def test_a_plain_mcp_can_be_solved():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert solution.to_dict()["status"] == "solved"
+
+
+def test_convex_quadratic_agents_are_certified_from_the_mcp_and_others_within_a_cost_cap():
+    from cases.river_basin import build_problem
+
+    river = build_problem().solve(mode="ve")
+    assert river.verified
+    assert set(river.certificates[a].convexity.reason for a in river.problem.agent_names) == {
+        "quadratic objective and affine constraints in its variables; Hessian eigenvalues >= 0"}
+    market = _crowded_market()
+    market.model.x[1].value = market.model.x[2].value = 0.2
+    solution = market.solve(mode="ve", verify=False)
+    solution.verify(max_certified=1)  # two agents need a certificate (not quadratic): over the cap, none is run
+    assert solution.status == "local equilibrium" and solution.certificates == {}
+    assert "exceed the automatic limit; solution.verify() runs them" in solution.summary()
+    solution.verify()
+    assert solution.status == "equilibrium"
