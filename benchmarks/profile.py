@@ -144,8 +144,8 @@ def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0,
     from sharedeq.backends.casadi_ipopt import CasadiIpopt
     from sharedeq.kkt import build_mcp
     from sharedeq.reformulate import relax
-    from sharedeq.solution import Solution
-    from sharedeq.solve import EPS_SCHEDULE, NEWTON_FROM, _tighten_and_polish
+    from sharedeq.solution import SCALED_TOL, Solution
+    from sharedeq.solve import EPS_SCHEDULE, NEWTON_FROM, _Acceptance, _tighten_and_polish
     from sharedeq.verify import kkt_check
 
     fam, pieces, kkt_watch, relax_watch = FAMILIES[family], {}, Stopwatch(), Stopwatch()
@@ -159,7 +159,8 @@ def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0,
     for stage in ("relax", "warm"):
         _timed(pieces, f"nlpsol construction ({stage})", engine._solver, stage)
     recorder = _RecordingIpopt(engine)
-    steps, z = _timed(pieces, "Ipopt runs + Newton polish", _tighten_and_polish, mcp, nlp, recorder, 1e-8,
+    accept = _Acceptance(mcp, nlp, 1e-8, SCALED_TOL)
+    steps, z = _timed(pieces, "Ipopt runs + Newton polish", _tighten_and_polish, mcp, nlp, recorder, accept,
                       EPS_SCHEDULE, True, NEWTON_FROM)
     sol = _timed(pieces, "Solution.build", Solution.build, problem, mcp, z, steps, {"kkt": 0, "reformulate": 0,
                  "solve": 0}, mode, None, 1e-8, "casadi")

@@ -69,9 +69,13 @@ class MCP:
         return np.asarray(self.function()(np.asarray(z, float))).ravel()
 
     def natural_residual(self, z) -> np.ndarray:
-        """``z - mid(lb, ub, z - F(z))``, componentwise; zero exactly at a solution."""
+        """``z - mid(lb, ub, z - F(z))``, componentwise; zero exactly at a solution.
+
+        Computed as ``mid(z - ub, F, z - lb)``, the same vector, so that an ``F`` far below the rounding of ``z``
+        (a huge multiplier, a variable far out) is not rounded away.
+        """
         z = np.asarray(z, float)
-        return z - np.clip(z - self.evaluate(z), self.lb, self.ub)
+        return np.clip(self.evaluate(z), z - self.ub, z - self.lb)
 
     @classmethod
     def from_functions(cls, F, lb, ub, z0=None, names=None, equations=None, z=None) -> MCP:

@@ -152,10 +152,11 @@ def _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, ep
     start = time.perf_counter()
     nlp = relax(mcp)
     timings["reformulate"] = time.perf_counter() - start
-    watch = _NewtonWatch(mcp, nlp, tol) if polish and newton_from > 0 else None
+    accept = _Acceptance(mcp, nlp, tol, scaled_tol)
+    watch = _NewtonWatch(mcp, nlp, accept) if polish and newton_from > 0 else None
     engine = get_backend(backend)(nlp, options, watch=watch)
     start = time.perf_counter()
-    steps, z = _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from, watch)
+    steps, z = _tighten_and_polish(mcp, nlp, engine, accept, eps_schedule, polish, newton_from, watch)
     timings["solve"] = time.perf_counter() - start
     return Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol, backend=engine.name,
                           scaled=scaled_residual(mcp, nlp, z), scaled_tol=scaled_tol)
@@ -180,6 +181,18 @@ def _small_enough(problem, mcp) -> bool:
         max((len(a.variables) for a in problem.agents), default=0) <= VERIFY_MAX_AGENT_VARIABLES
 
 
+class _Acceptance:
+    """The test a point must pass to end the solve: MCP residual at most ``tol`` and scaled residual (in the units
+    of F, :func:`scaled_residual`) at most ``scaled_tol``; the second is only computed when the first holds."""
+
+    def __init__(self, mcp, nlp, tol, scaled_tol):
+        self.mcp, self.nlp, self.tol, self.scaled_tol = mcp, nlp, tol, scaled_tol
+
+    def __call__(self, z, residual=None) -> bool:
+        residual = _residual(self.mcp, z) if residual is None else residual
+        return residual <= self.tol and scaled_residual(self.mcp, self.nlp, z)[0] <= self.scaled_tol
+
+
 class _NewtonWatch:
     """Called at every Ipopt iteration: once the relaxed equations hold to ``feasibility``, try the Newton polish
     (then every ``every`` iterations while it fails); stop Ipopt as soon as it solves the MCP.
@@ -188,8 +201,8 @@ class _NewtonWatch:
     iterations are slow), and elsewhere it ends a stage as soon as its active set is the right one.
     """
 
-    def __init__(self, mcp, nlp, tol, feasibility=1e-6, every=5):
-        self.mcp, self.nlp, self.tol, self.feasibility, self.every = mcp, nlp, tol, feasibility, every
+    def __init__(self, mcp, nlp, accept: _Acceptance, feasibility=1e-6, every=5):
+        self.mcp, self.nlp, self.accept, self.feasibility, self.every = mcp, nlp, accept, feasibility, every
         self.iteration, self.next_try, self.tries, self.found = 0, 0, 0, None
 
     def __call__(self, x, g) -> bool:
@@ -200,23 +213,27 @@ class _NewtonWatch:
                 np.max(np.abs(g[: self.nlp.n_equations]), initial=0.0) > self.feasibility:
             return False
         self.tries += 1
-        newton = newton_polish(self.mcp, self.nlp, x)
-        residual = _residual(self.mcp, newton.z)
-        if residual <= self.tol:
+        newton = newton_polish(self.mcp, self.nlp, x, mcp_tol=self.accept.tol)
+        if self.accept(newton.z, newton.mcp_residual):
             self.found = {**_newton_step(f"newton polish (during Ipopt iteration {self.iteration})", newton,
-                                         residual), "x": np.r_[newton.z, x[self.mcp.size:]]}
+                                         newton.mcp_residual), "x": np.r_[newton.z, x[self.mcp.size:]]}
             return True
         self.next_try = self.iteration + self.every
         return False
 
 
-def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from, watch=None):
+def _tighten_and_polish(mcp, nlp, engine, accept: _Acceptance, eps_schedule, polish, newton_from, watch=None):
+    """The relaxation ladder with Newton polishes, the Ipopt polish, then the semismooth fallback, each only while
+    no point has passed ``accept``; returns the steps taken and the best point (smallest MCP residual)."""
     n = mcp.size
     x = nlp.start(mcp, mcp.z0)
     lam_x = lam_g = None
     steps = []
     best_x, best_res = x, _residual(mcp, x[:n])
+    done = accept(best_x[:n], best_res)
     for eps in eps_schedule:
+        if done:
+            break
         stage = "relax" if lam_x is None else "warm"
         raw = engine.solve(stage, x, nlp.lbx, nlp.ubx, eps, lam_x, lam_g)
         res = _residual(mcp, raw.x[:n])
@@ -229,15 +246,15 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
             x, lam_x, lam_g = raw.x, raw.lam_x, raw.lam_g
             if res < best_res:
                 best_x, best_res = raw.x, res
-        if best_res > tol and polish and eps <= newton_from and np.isfinite(res):
-            newton = newton_polish(mcp, nlp, raw.x)
-            res = _residual(mcp, newton.z)
+                done = accept(best_x[:n], best_res)
+        if not done and polish and eps <= newton_from and np.isfinite(res):
+            newton = newton_polish(mcp, nlp, raw.x, mcp_tol=accept.tol)
+            res = newton.mcp_residual
             steps.append(_newton_step("newton polish (active set fixed)", newton, res))
             if res < best_res:
                 best_x, best_res = np.r_[newton.z, raw.x[n:]], res
-        if best_res <= tol:
-            break
-    if polish and best_res > tol:
+                done = accept(best_x[:n], best_res)
+    if polish and not done:
         lbx, ubx = nlp.active_set_bounds(mcp, best_x)
         x0 = np.clip(best_x, lbx, ubx)
         raw = engine.solve("polish", x0, lbx, ubx, 1.0, None, None)
@@ -245,24 +262,30 @@ def _tighten_and_polish(mcp, nlp, engine, tol, eps_schedule, polish, newton_from
         steps.append(_step("polish (active set fixed)", raw, res))
         if res < best_res:
             best_x, best_res = raw.x, res
+            done = accept(best_x[:n], best_res)
     best_z = best_x[:n]
-    if best_res > tol:
-        best_z = _semismooth_fallback(mcp, nlp, best_z, tol, steps)
+    if not done:
+        best_z = _semismooth_fallback(mcp, nlp, best_z, accept, steps)
     return steps, best_z
 
 
-def _semismooth_fallback(mcp, nlp, z_best, tol, steps):
+def _semismooth_fallback(mcp, nlp, z_best, accept: _Acceptance, steps):
     """Semismooth Newton on the Fischer-Burmeister equations (:mod:`sharedeq.semismooth`) from each of
-    :func:`~sharedeq.semismooth.restart_points` until one solves the MCP; one row of ``steps`` per start."""
+    :func:`~sharedeq.semismooth.restart_points` until one solves the MCP; one row of ``steps`` per start.
+
+    Its iterates may leave the bounds (the Fischer-Burmeister equations hold only at the solution), so each end
+    point is projected onto them before it is judged."""
     best_res = _residual(mcp, z_best)
     for label, z0 in restart_points(mcp, z_best):
-        result = semismooth_newton(mcp, nlp, z0, tol)
+        result = semismooth_newton(mcp, nlp, z0, accept.tol)
+        z = np.clip(result.z, mcp.lb, mcp.ub)
+        residual = _residual(mcp, z)
         steps.append({"step": f"semismooth Newton from the {label}", "ipopt_status": result.status,
-                      "iterations": 0, "residual": result.residual, "seconds": result.seconds})
-        if result.residual < best_res:
-            z_best, best_res = result.z, result.residual
-        if best_res <= tol:
-            break
+                      "iterations": 0, "residual": residual, "seconds": result.seconds})
+        if residual < best_res:
+            z_best, best_res = z, residual
+            if accept(z_best, best_res):
+                break
     return z_best
 
 

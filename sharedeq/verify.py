@@ -190,7 +190,7 @@ def kkt_check(problem, solution) -> pd.DataFrame:
         x = np.array([v.value for v in own])
         lo = np.array([-np.inf if v.lb is None else v.lb for v in own])
         hi = np.array([np.inf if v.ub is None else v.ub for v in own])
-        natural = np.abs(x - np.clip(x - stat, lo, hi))
+        natural = np.abs(np.clip(stat, x - hi, x - lo))
         rows.append({"agent": agent.name, "stationarity": float(natural.max(initial=0.0)),
                      "complementarity": comp, "feasibility": max(feas, 0.0)})
     return pd.DataFrame(rows, columns=["agent", "stationarity", "complementarity", "feasibility"]).set_index("agent")

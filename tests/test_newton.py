@@ -121,13 +121,10 @@ def test_inconsistent_equations_stall_and_say_so(superlu_sees_only_structurally_
 
 def test_polish_rows_claim_a_solution_only_when_the_mcp_residual_says_so():
     """kojshin from MCPLIB's 6th start (0, 1, 1, 0): the Newton rows say "MCP solved" exactly when it is."""
-    from sharedeq.backends import get_backend
-    from sharedeq.solve import _tighten_and_polish
+    import sharedeq as sq
 
     mcp = MCP.from_functions(kojshin, 0.0, np.inf, z0=[0.0, 1.0, 1.0, 0.0])
-    nlp = relax(mcp)
-    engine = get_backend("casadi")(nlp, None)
-    steps, z = _tighten_and_polish(mcp, nlp, engine, 1e-8, (1e-2, 1e-4, 1e-6, 1e-8, 1e-10), True, 1e-2)
+    steps = sq.solve(mcp).steps.to_dict("records")
     newton_rows = [s for s in steps if str(s["ipopt_status"]).startswith("newton:")]
     assert newton_rows
     for row in newton_rows:
