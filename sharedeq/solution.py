@@ -419,14 +419,13 @@ class Solution:
         values.update({var.name: v for var, v in self.objective_variable_values.items()})
         plain = self.problem is None
         checks = None if self.checks is None else {
-            a: {k: (None if isinstance(v, float) and not np.isfinite(v) and k != "gain" else v)
-                for k, v in row.items()} for a, row in self.checks.astype(object).iterrows()}
+            a: {k: _json_number(v) for k, v in row.items()} for a, row in self.checks.astype(object).iterrows()}
         return {
             "problem": "MCP" if plain else self.problem.name, "status": self.status, "headline": self.headline,
             "converged": self.converged, "verified": self.verified, "message": self.message,
             "diagnosis": [{"kind": f.kind, "message": f.message, "components": list(f.components)}
-                          for f in self.diagnosis], "mode": self.mode, "residual": self.residual,
-            "scaled_residual": self.scaled_residual, "variables": values, "multipliers": mult,
+                          for f in self.diagnosis], "mode": self.mode, "residual": _json_number(self.residual),
+            "scaled_residual": _json_number(self.scaled_residual), "variables": values, "multipliers": mult,
             "objectives": {} if plain else {a: float(v) for a, v in self.objective_values.items()},
             "residuals": {} if plain else {a: {k: float(v) for k, v in row.items()}
                                           for a, row in self.residuals.iterrows()},
@@ -439,6 +438,13 @@ class Solution:
     def to_json(self, path) -> None:
         with open(path, "w") as fh:
             json.dump(self.to_dict(), fh, indent=2)
+
+
+def _json_number(value):
+    """NaN (nothing measured) as null and an infinite gain (an unbounded agent) as the string "inf": valid JSON."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
 
 
 def _pair_label(row) -> str:
