@@ -94,6 +94,18 @@ def test_the_interior_equilibrium_of_the_same_game_is_verified():
     assert set(solution.checks["second_order"]) == {"local min (positive definite)"}
 
 
+def _ffp():
+    """Facchinei, Fischer and Piccialli: f1 = (x1 - 1)^2, f2 = (x2 - 1/2)^2, shared x1 + x2 <= 1; VE (3/4, 1/4)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=0.0)
+    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="FFP")
+    problem.add_agent("p1", (m.x[1] - 1) ** 2, m.x[1])
+    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
+    problem.add_shared(m.share)
+    return problem
+
+
 def _scarf_by_hand():
     """Scarf's 1960 economy written by hand (three Leontief LP consumers, numeraire p1 = 1), started at x = 0."""
     n = 3
@@ -153,13 +165,8 @@ def test_unverified_and_undecided_points_say_so():
 
 
 def test_values_of_a_solve_that_did_not_converge_come_with_a_warning():
-    m = pyo.ConcreteModel()
-    m.x = pyo.Var([1, 2], initialize=0.0)
-    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
-    problem = sq.EquilibriumProblem(m, name="FFP")
-    problem.add_agent("p1", (m.x[1] - 1) ** 2, m.x[1])
-    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
-    problem.add_shared(m.share)
+    problem = _ffp()
+    m = problem.model
     m.low = pyo.Constraint(expr=m.x[1] >= 2)  # with the shared x1 + x2 <= 1 and x2 >= 0: no feasible point
     m.x[2].setlb(0)
     problem.agent("p1").constraints.append(m.low)
@@ -174,13 +181,7 @@ def test_values_of_a_solve_that_did_not_converge_come_with_a_warning():
 
 
 def test_a_plain_mcp_can_be_solved():
-    m = pyo.ConcreteModel()
-    m.x = pyo.Var([1, 2], initialize=0.0)
-    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
-    problem = sq.EquilibriumProblem(m, name="FFP")
-    problem.add_agent("p1", (m.x[1] - 1) ** 2, m.x[1])
-    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
-    problem.add_shared(m.share)
+    problem = _ffp()
     solution = sq.solve(problem.mcp(mode="ve"))
     assert solution.status == "solved" and solution.summary().startswith("MCP SOLVED")
     assert np.allclose(solution.z, [0.75, 0.25, 0.5], atol=1e-9)
