@@ -169,7 +169,7 @@ def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
     r = mcp.natural_residual(z)
     if not np.all(np.isfinite(r)):
         return float("inf"), int(np.argmax(~np.isfinite(r))), float("inf")
-    J = _jacobian(nlp, nlp.start(mcp, z))
+    J = _jacobian(nlp, nlp.start(mcp, z))[: nlp.n_equations]   # dF/dz: the equation rows, not the products
     column = np.maximum(1.0, np.asarray(abs(J).max(axis=0).todense()).ravel())
     scaled = np.abs(r) * column
     k = int(np.argmax(scaled))
