@@ -1,4 +1,4 @@
-"""The source homework's methods (seed 000) as baselines for the endowment economy, against sharedeq.
+"""The source homework's methods as baselines for the endowment economy, against sharedeq.
 
 * :func:`adam_planner`: the homework's Adam on its penalised planner objective, in numpy (same update as
   ``torch.optim.Adam``, same softplus parametrisation, same penalty, same start ``U(0, 1)``):

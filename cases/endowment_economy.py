@@ -1,4 +1,4 @@
-"""Endowment economy (homework of seed 000, corrected): social planner, competitive equilibrium, welfare theorem.
+"""Endowment economy (a homework exercise, corrected): social planner, competitive equilibrium, welfare theorem.
 
 ``n`` consumers, ``m`` goods, ``u_i(x) = sum_j alpha_ij x_j^(1+omega_ij) / (1+omega_ij)`` with
 ``alpha > 0 > omega``. The planner maximises ``sum_i lam_i u_i`` subject to ``sum_i x_ij <= E_j``; in the

@@ -1,4 +1,4 @@
-"""Linear Fisher market (seed 002): buyers with money budgets, prices that clear the markets, four ways.
+"""Linear Fisher market: buyers with money budgets, prices that clear the markets, four ways.
 
 Buyer ``i`` has budget ``e_i`` and utility ``sum_j u_ij x_ij``; good ``j`` has supply ``s_j``. Prices ``p`` are
 equilibrium prices when every buyer spends all its money on goods of maximum bang per buck ``u_ij / p_j`` and

@@ -1,4 +1,4 @@
-"""Scarf's example (seed 001): the article's homotopy, checked, and tatonnement on both maps.
+"""Scarf's example: the article's homotopy, checked, and tatonnement on both maps.
 
 The article's excess-demand map is not Scarf's economy (see ``sharedeq.markets.scarf``). This case runs the
 fixed-point homotopy t G(x) + (1 - t)(x - x0), x0 = (0.5, 0.3, 0.2), on

@@ -1,4 +1,4 @@
-"""Two small public GNEPs with known answers (MISSION.md), used as cases and in tests.
+"""Two small public GNEPs with known answers (published values), used as cases and in tests.
 
 * Facchinei, Fischer and Piccialli (2007): ``f1 = (x1 - 1)^2``, ``f2 = (x2 - 1/2)^2``, shared ``x1 + x2 <= 1``.
   Variational equilibrium (0.75, 0.25) with multiplier 0.5; the generalized Nash equilibria are

@@ -19,7 +19,7 @@ def test_pyomo_backend_without_executable_says_what_to_do():
 
 
 @pytest.mark.skipif(not ipopt_executable_available(),
-                    reason="no ipopt executable on this machine (pip wheels ship none for Linux; see DESIGN.md)")
+                    reason="no ipopt executable on this machine (pip wheels ship none for Linux)")
 def test_pyomo_backend_solves_with_an_ipopt_executable():
     sol = ffp().solve(mode="ve", backend="pyomo")
     assert sol.converged and sol.residual < 1e-8

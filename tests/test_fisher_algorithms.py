@@ -14,7 +14,7 @@ from sharedeq.markets import (
     max_flow_certificate,
 )
 
-# Reference market (shared/MISSION.md): U = [[2, 1], [1, 2]], budgets (1, 3), unit supplies.
+# Reference market (a published example): U = [[2, 1], [1, 2]], budgets (1, 3), unit supplies.
 # Derivation.  If buyer 1 (budget 3) bought only good 1 and buyer 0 only good 0, then p = (1, 3), but buyer 1
 # would prefer good 0 (1/1 > 2/3).  So buyer 1 is indifferent: 1/p0 = 2/p1, i.e. p1 = 2 p0.  Then buyer 0
 # strictly prefers good 0 (2/p0 > 1/(2 p0)) and spends all of 1 on it.  All money is spent and all goods are

@@ -21,7 +21,7 @@ from sharedeq.markets import (
 from sharedeq.markets.clearing import add_market_clearing, clearing_table
 
 CASE = str(Path(__file__).resolve().parents[1] / "cases" / "fisher_market.py")
-TWO_BY_TWO = FisherMarket([[2, 1], [1, 2]], [1, 3])  # shared/MISSION.md: prices (4/3, 8/3)
+TWO_BY_TWO = FisherMarket([[2, 1], [1, 2]], [1, 3])  # published prices (4/3, 8/3)
 
 
 def assert_equilibrium(result, tol=1e-8):

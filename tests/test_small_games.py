@@ -1,4 +1,4 @@
-"""Facchinei-Fischer-Piccialli and Harker against their known answers (MISSION.md)."""
+"""Facchinei-Fischer-Piccialli and Harker against their known answers (published values)."""
 
 import numpy as np
 import pytest

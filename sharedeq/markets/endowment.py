@@ -22,7 +22,7 @@ The closed forms used as independent references: for each good the planner's ``q
 ``log q`` (``log mu``) with negative rates, so Newton's method on their logarithm (convex, decreasing)
 converges from any start (:func:`solve_log_sum_exp`).
 
-Corrections to the source homework (seed 000, see docs/endowment-economy.md): ``omega = +0.5`` makes utility
+Corrections to the source homework (see docs/endowment-economy.md): ``omega = +0.5`` makes utility
 convex (rejected here by :func:`check_concavity`), and its demand ``alpha_j p_j^-omega / sum_k alpha_k p_k^-omega Y``
 makes quantities, not spending, add up to income.
 """
@@ -40,7 +40,7 @@ from sharedeq.errors import ModelError
 from sharedeq.markets.clearing import MarketClearing, add_market_clearing, clearing_table
 from sharedeq.problem import EquilibriumProblem
 
-#: The source's heterogeneous 3 x 3 data (seed 000), with omega's sign corrected to the stated alpha > 0 > omega.
+#: The source's heterogeneous 3 x 3 data, with omega's sign corrected to the stated alpha > 0 > omega.
 SOURCE_ALPHA_3 = ((1.0, 0.8, 1.2), (1.1, 0.9, 1.3), (0.9, 0.7, 1.1))
 SOURCE_OMEGA_3 = ((-0.3, -0.5, -0.7), (-0.4, -0.6, -0.8), (-0.5, -0.4, -0.6))
 SOURCE_WEIGHTS_3 = (0.9, 1.1, 1.0)

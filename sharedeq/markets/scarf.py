@@ -1,6 +1,6 @@
 """Scarf's example: two three-good excess-demand maps, their regularisation, homotopy and tatonnement.
 
-Two maps are kept side by side, because the source article (seed 001) mixes them up:
+Two maps are kept side by side, because the source article mixes them up:
 
 * ``article_excess_demand``, the article's map, with r_i = p_i^a / (p_i^a + p_{i+1}^a) (indices mod n):
       F_i(p) = r_{i-1} - r_i.
