@@ -171,7 +171,10 @@ def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
         return float("inf"), int(np.argmax(~np.isfinite(r))), float("inf")
     J = _jacobian(nlp, nlp.start(mcp, z))[: nlp.n_equations]   # dF/dz: the equation rows, not the products
     column = np.maximum(1.0, np.asarray(abs(J).max(axis=0).todense()).ravel())
-    scaled = np.abs(r) * column
+    column[np.isnan(column)] = np.inf          # an undefined derivative (sqrt at 0): no scale can be trusted
+    scaled = np.zeros_like(r)                  # a pair that holds exactly needs no scale
+    off = r != 0
+    scaled[off] = np.abs(r[off]) * column[off]
     k = int(np.argmax(scaled))
     return float(scaled[k]), k, float(column[k])
 
