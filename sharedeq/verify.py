@@ -200,6 +200,7 @@ LOCAL_MIN = "local min (positive definite)"
 DEGENERATE = "degenerate (semidefinite, e.g. LP)"
 SADDLE = "saddle/maximum: not a best response"
 UNDECIDED = "undecided (too many weakly active constraints to search the critical cone)"
+UNDEFINED = "undecided (a second derivative is not finite at the point)"
 
 
 def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
@@ -367,6 +368,9 @@ def _curvature(H, A, x, marginal, lb, ub, mult, slack, side, tol) -> dict:
     searched face by face (:func:`_cone_curvature`, ``2^w`` faces, ``w <= MAX_WEAK``); beyond that the verdict is
     undecided.
     """
+    if not (np.all(np.isfinite(H)) and np.all(np.isfinite(A))):
+        return {"variables": len(x), "active": 0, "free_dimension": 0, "min_eigenvalue": float("nan"),
+                "direction": None, "hessian_min_eigenvalue": float("nan"), "verdict": UNDEFINED}
     H = 0.5 * (H + H.T)
     scale = max(1.0, float(np.abs(H).max(initial=0.0)))
     equality = side == "=="

@@ -50,11 +50,17 @@ def test_endowment_planner_with_convex_utilities_is_flagged():
     m.resource = pyo.Constraint(m.J, rule=lambda m, j: sum(m.x[i, j] for i in m.I) <= economy.total[j - 1])
     problem = sq.EquilibriumProblem(m, name=m.name)
     problem.add_agent("planner", m.welfare, m.x, constraints=m.resource)
-    solution = _solve(problem)
+    solution = _solve(problem, escapes=0)
     table = solution.check_second_order()
     assert table.at["planner", "verdict"] == SADDLE
     assert table.at["planner", "free_dimension"] == 2  # 4 allocations, 2 binding resource constraints
     assert solution.summary().startswith("KKT POINT, NOT AN EQUILIBRIUM")
+    # by default the solve moves on from the saddle, to a corner (all of both goods to one consumer: welfare
+    # 2 * 2^1.5 / 1.5, the maximum of a convex function on the allocations); there u'' = 0.5 / sqrt(x) is
+    # infinite at the zero allocations, so no second-order verdict, and nothing claims more than that
+    moved = _solve(problem)
+    assert moved.objective_values["planner"] == pytest.approx(2 * 2 ** 1.5 / 1.5)
+    assert moved.status == "undecided" and moved.checks.at["planner", "certificate"] != "improvable"
 
 
 def test_endowment_competitive_equilibrium_with_convex_utilities_is_flagged(monkeypatch):
