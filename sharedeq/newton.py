@@ -105,9 +105,8 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
     z[side < 0] = mcp.lb[side < 0]
     z[side > 0] = mcp.ub[side > 0]
     free = np.flatnonzero(side == 0)
-    rows, first = np.unique(nlp.row_of_pair[free], return_index=True)    # identical functions once
+    _, first = np.unique(nlp.row_of_pair[free], return_index=True)    # identical functions once
     pairs = free[first]
-    xs = x.copy()
 
     def residual(z_):
         return np.asarray(mcp.evaluate(z_))[pairs]
@@ -122,8 +121,7 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
             return result(NOT_FINITE, step)
         if norm <= tol * max(1.0, np.max(np.abs(z), initial=1.0)):
             return result(SOLVED, step)
-        xs[: nlp.n_z] = z
-        J = _jacobian(nlp, xs)[rows][:, free].tocsc()
+        J = nlp.dF_dz(z)[pairs][:, free].tocsc()
         if not np.all(np.isfinite(J.data)):
             return result(NOT_FINITE, step)
         dz = _step(J, F, delta)
@@ -180,15 +178,6 @@ def _step(J: sp.csc_matrix, F: np.ndarray, delta: float):
         return None
     dz = lu.solve(np.r_[np.zeros(n_free), -F])[:n_free]
     return dz if np.all(np.isfinite(dz)) else None
-
-
-def _jacobian(nlp: RelaxedNLP, x: np.ndarray) -> sp.csr_matrix:
-    """The relaxed NLP's constraint Jacobian at ``x`` as a scipy matrix (its first columns are ``dF/dz``)."""
-    _, jac = nlp.jac_g(x, 0.0)
-    colind, row = jac.sparsity().get_ccs()
-    shape = jac.shape
-    matrix = sp.csc_matrix((np.asarray(jac.nonzeros()), np.asarray(row), np.asarray(colind)), shape=shape)
-    return matrix[:, : nlp.n_z].tocsr()
 
 
 def _max_abs(v: np.ndarray) -> float:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import casadi as ca
 import numpy as np
+import scipy.sparse as sp
 
 from sharedeq.mcp import MCP, sx_take
 
@@ -48,6 +49,20 @@ class RelaxedNLP:
         lbg = np.r_[np.zeros(self.n_equations), np.full(n_prod, -np.inf)]
         ubg = np.r_[np.zeros(self.n_equations), np.full(n_prod, eps)]
         return lbg, ubg
+
+    def dF_dz(self, z) -> sp.csr_matrix:
+        """``dF/dz`` at ``z`` as a scipy matrix, one row per pair (zero rows for fixed pairs), read off the
+        block-assembled Jacobian: row ``row_of_pair[k]`` of the equations is ``F_k - s+_k + s-_k``."""
+        x = np.zeros(int(self.x.shape[0]))
+        x[: self.n_z] = z
+        _, jac = self.jac_g(x, 0.0)
+        colind, row = jac.sparsity().get_ccs()
+        full = sp.csc_matrix((np.asarray(jac.nonzeros()).ravel(), np.asarray(row), np.asarray(colind)),
+                             shape=jac.shape)
+        has_row = np.flatnonzero(self.row_of_pair >= 0)
+        pick = sp.csr_matrix((np.ones(has_row.size), (has_row, self.row_of_pair[has_row])),
+                             shape=(self.n_z, full.shape[0]))
+        return (pick @ full[:, : self.n_z]).tocsr()
 
     def start(self, mcp: MCP, z) -> np.ndarray:
         """A point ``[z; s+; s-]`` whose slacks match ``F(z)`` (positive part to s+, negative part to s-)."""

@@ -84,20 +84,6 @@ class FischerBurmeister:
         return phi, d_z, d_F
 
 
-def mcp_jacobian(nlp: RelaxedNLP, z: np.ndarray) -> sp.csr_matrix:
-    """``dF/dz`` at ``z`` from the relaxed NLP's block-assembled Jacobian (row ``row_of_pair[k]`` of its
-    equations holds ``F_k - s+_k + s-_k``); zero rows for fixed pairs."""
-    x = np.zeros(int(nlp.x.shape[0]))
-    x[: nlp.n_z] = z
-    _, jac = nlp.jac_g(x, 0.0)
-    colind, row = jac.sparsity().get_ccs()
-    full = sp.csc_matrix((np.asarray(jac.nonzeros()).ravel(), np.asarray(row), np.asarray(colind)), shape=jac.shape)
-    rows = nlp.row_of_pair
-    pick = sp.csr_matrix((np.ones(int((rows >= 0).sum())), (np.flatnonzero(rows >= 0), rows[rows >= 0])),
-                         shape=(nlp.n_z, full.shape[0]))
-    return (pick @ full[:, : nlp.n_z]).tocsr()
-
-
 def semismooth_newton(mcp: MCP, nlp: RelaxedNLP, z0: np.ndarray, tol: float = 1e-8, max_iter: int = 100,
                       max_seconds: float = 30.0, stall_window: int = 25, divergence: float = 1e12
                       ) -> SemismoothResult:
@@ -121,7 +107,7 @@ def semismooth_newton(mcp: MCP, nlp: RelaxedNLP, z0: np.ndarray, tol: float = 1e
         if not np.isfinite(psi):
             status = "F is not finite"
             break
-        H = (sp.diags(d_z) + sp.diags(d_F) @ mcp_jacobian(nlp, z)).tocsc()
+        H = (sp.diags(d_z) + sp.diags(d_F) @ nlp.dF_dz(z)).tocsc()
         grad = H.T @ phi
         if np.max(np.abs(grad), initial=0.0) <= 1e-14 * max(1.0, psi):
             status = "stuck at a stationary point of the merit function that is not a solution"

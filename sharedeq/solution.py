@@ -136,7 +136,9 @@ class Solution:
         """
         if not self.converged:
             raise ModelError(f"this solve did not converge ({self.message}); there is no KKT point to verify")
-        self.check_second_order(tol)
+        from sharedeq.verify import second_order_check
+
+        self.second_order = second_order_check(self.problem, self, tol)
         self.skipped_certificates = 0
         if certify and self.problem is not None:
             self.load()
@@ -232,7 +234,8 @@ class Solution:
         else:
             skipped = f"the {self.skipped_certificates} agents that need one exceed the automatic limit; " \
                       f"solution.verify() runs them" if self.skipped_certificates else "none was run"
-            rows = [_agent_verdict(a.name, self.second_order, self.certificates, skipped) for a in agents]
+            second_order = None if self.second_order is None else self.second_order.to_dict("index")
+            rows = [_agent_verdict(a.name, second_order, self.certificates, skipped) for a in agents]
             self.checks = pd.DataFrame(rows).set_index("agent")
             verdicts = set(self.checks["verdict"])
             self.status = NOT_AN_EQUILIBRIUM if NOT_BEST in verdicts else UNDECIDED if AGENT_UNDECIDED in verdicts \
@@ -468,7 +471,7 @@ def _agent_verdict(name, second_order, certificates, skipped) -> dict:
     """One agent's row of ``solution.checks``: second order, convexity, global certificate, verdict, reason."""
     from sharedeq.verify import LOCAL_MIN, SADDLE
 
-    so = second_order.loc[name] if second_order is not None else None
+    so = second_order[name] if second_order is not None else None
     cert = certificates.get(name) if certificates is not None else None
     row = {"agent": name, "second_order": None if so is None else so["verdict"],
            "convexity": None if cert is None else cert.convexity.verdict,

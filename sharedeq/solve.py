@@ -28,7 +28,7 @@ from sharedeq.backends import get_backend
 from sharedeq.errors import ModelError
 from sharedeq.kkt import build_mcp
 from sharedeq.mcp import MCP
-from sharedeq.newton import _jacobian, newton_polish
+from sharedeq.newton import newton_polish
 from sharedeq.problem import EquilibriumProblem
 from sharedeq.reformulate import relax
 from sharedeq.semismooth import natural_residual, restart_points, semismooth_newton
@@ -169,7 +169,7 @@ def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
     r = mcp.natural_residual(z)
     if not np.all(np.isfinite(r)):
         return float("inf"), int(np.argmax(~np.isfinite(r))), float("inf")
-    J = _jacobian(nlp, nlp.start(mcp, z))[: nlp.n_equations]   # dF/dz: the equation rows, not the products
+    J = nlp.dF_dz(z)
     column = np.maximum(1.0, np.asarray(abs(J).max(axis=0).todense()).ravel())
     column[np.isnan(column)] = np.inf          # an undefined derivative (sqrt at 0): no scale can be trusted
     scaled = np.zeros_like(r)                  # a pair that holds exactly needs no scale

@@ -245,8 +245,9 @@ def second_order_check(problem, solution, tol=1e-6) -> pd.DataFrame:
             unowned.setdefault(equation[k], []).append(k)
     shared_of: dict[str, list] = {}
     for s in problem.shared:
+        name_of_constraint = s.constraint.name      # Pyomo builds names on each call: once per constraint
         for name in s.agents:
-            shared_of.setdefault(name, []).append(s.constraint.name)
+            shared_of.setdefault(name, []).append(name_of_constraint)
     rows = []
     for agent in problem.agents:
         own = np.array(columns.get(agent.name, []), dtype=int)
