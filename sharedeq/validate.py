@@ -9,7 +9,7 @@ names:
 * a variable with lower bound above upper bound, a bound, start value or fixed value that is not a finite
   number, a constraint bound that is not finite, a NaN or infinity in an expression (a mutable Param by name,
   an immutable one through the model's Params with such a value, since Pyomo folds it into a number);
-* a nonsmooth function (``abs``, ``min``, ``max``, ``Expr_if``, ``floor``, ``ceil``, ``sign``) of a variable that
+* a nonsmooth function (``abs``, ``min``, ``max``, ``Expr_if``, ``floor``, ``ceil``) of a variable that
   an agent differentiates: agent ``i``'s KKT conditions need the first derivatives of its objective and
   constraints with respect to its own variables (and through implicit variables), which these functions lack at
   their kinks, so the error says how to reformulate. Of other agents' variables only, or in a ``vi`` function,
@@ -44,11 +44,10 @@ _REFORMULATE = {
     "Expr_if": "Expr_if: one model per branch, or a smooth blend of the branches",
     "floor": "floor() is piecewise constant: fix the integer part, or use a continuous model",
     "ceil": "ceil() is piecewise constant: fix the integer part, or use a continuous model",
-    "sign": "sign() is piecewise constant: fix the sign, or use a smooth approximation such as x / sqrt(x**2 + eps**2)",
 }
 _NONSMOOTH_NODES = {ne.AbsExpression: "abs", ne.MaxExpression: "max", ne.MinExpression: "min",
                     ne.Expr_ifExpression: "Expr_if"}
-_NONSMOOTH_UNARY = {"floor", "ceil", "sign"}
+_NONSMOOTH_UNARY = {"floor", "ceil"}
 _SUSPECT_NODES = set(_NONSMOOTH_NODES) | {ne.UnaryFunctionExpression}
 
 
