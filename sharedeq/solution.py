@@ -194,8 +194,9 @@ class Solution:
         for equation, value in zip(t["equation"][common], weighted[common], strict=True):
             by_equation[equation] = by_equation.get(equation, 0.0) + float(value)
         for s in self.problem.shared:
+            common_gap = by_equation.get(s.constraint.name, 0.0)
             for agent in s.agents:
-                gaps[agent] += by_equation.get(s.constraint.name, 0.0)
+                gaps[agent] += common_gap
         return gaps
 
     def check_second_order(self, tol=1e-6) -> pd.DataFrame:
@@ -219,7 +220,7 @@ class Solution:
         return [str(a) for a in self.checks.index[self.checks["verdict"] == NOT_BEST]]
 
     def _judge(self) -> None:
-        """Set :attr:`checks`, :attr:`status` and the first line of :attr:`message` from what was checked."""
+        """Set :attr:`checks` and :attr:`status` from what was checked (the weakest agent verdict decides)."""
         self.checks = None
         if not self.converged:
             self.status = NOT_CONVERGED
