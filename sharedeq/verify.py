@@ -434,6 +434,10 @@ def _cone_curvature(H, A_strong, fixed, weak, tol) -> tuple[float, np.ndarray | 
 def _reduced_min_eig(H, A, fixed) -> tuple[float, int]:
     """``min eig(Z' H Z)`` with ``Z`` a basis of ``{d : A d = 0, d_k = 0 for fixed k}``; NaN when ``Z`` is empty."""
     free = np.flatnonzero(~fixed)
+    if free.size == 1:          # one free variable (most agents of large games): no factorisation needed
+        if np.any(A[:, free] != 0):
+            return float("nan"), 0
+        return float(H[free[0], free[0]]), 1
     Z = linalg.null_space(A[:, free], rcond=1e-10) if A.shape[0] else np.eye(free.size)
     if Z.shape[1] == 0:
         return float("nan"), 0
