@@ -68,14 +68,14 @@ class MCP:
     def evaluate(self, z) -> np.ndarray:
         return np.asarray(self.function()(np.asarray(z, float))).ravel()
 
-    def natural_residual(self, z) -> np.ndarray:
-        """``z - mid(lb, ub, z - F(z))``, componentwise; zero exactly at a solution.
+    def natural_residual(self, z, F=None) -> np.ndarray:
+        """``z - mid(lb, ub, z - F(z))``, componentwise; zero exactly at a solution (``F``: ``F(z)`` if known).
 
         Computed as ``mid(z - ub, F, z - lb)``, the same vector, so that an ``F`` far below the rounding of ``z``
         (a huge multiplier, a variable far out) is not rounded away.
         """
         z = np.asarray(z, float)
-        return np.clip(self.evaluate(z), z - self.ub, z - self.lb)
+        return np.clip(self.evaluate(z) if F is None else F, z - self.ub, z - self.lb)
 
     @classmethod
     def from_functions(cls, F, lb, ub, z0=None, names=None, equations=None, z=None) -> MCP:

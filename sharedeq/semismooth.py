@@ -157,8 +157,7 @@ def natural_residual(mcp: MCP, z, F) -> float:
     """``||z - mid(l, u, z - F)||_inf``, computed as ``||mid(z - u, F, z - l)||_inf`` (the same vector): the
     first form rounds to zero when ``|z_k|`` is so large that ``F_k`` is below its last digit (a multiplier
     driven to 1e16 by an infeasible constraint would look complementary to a violated one)."""
-    z = np.asarray(z, float)
-    r = np.clip(F, z - mcp.ub, z - mcp.lb)
+    r = mcp.natural_residual(z, F)
     return float(np.max(np.abs(r), initial=0.0)) if np.all(np.isfinite(r)) else np.inf
 
 

@@ -98,7 +98,7 @@ class Solution:
         1 in a consumer's first-order condition). ``scaled``: (value, pair, column norm) from the solver.
         """
         F = mcp.evaluate(z)
-        r = np.clip(F, z - mcp.ub, z - mcp.lb)   # = z - mid(lb, ub, z - F), without rounding F away
+        r = mcp.natural_residual(z, F)
         residual = float(np.max(np.abs(r))) if r.size else 0.0
         steps = pd.DataFrame(steps)
         scaled_residual, scaled_pair, column = scaled
@@ -319,7 +319,7 @@ class Solution:
         pairs["F"] = self.F
         pairs["lower"] = self.mcp.lb
         pairs["upper"] = self.mcp.ub
-        pairs["residual"] = np.abs(np.clip(self.F, self.z - self.mcp.ub, self.z - self.mcp.lb))
+        pairs["residual"] = np.abs(self.mcp.natural_residual(self.z, self.F))
         return pairs
 
     @cached_property
