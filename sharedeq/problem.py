@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
+from pyomo.core.base.block import BlockData
 from pyomo.core.base.component import Component, ComponentData
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.expression import ExpressionData
@@ -125,20 +126,37 @@ class EquilibriumProblem:
         self._shared_by_agent = None
         return agent
 
-    def add_agent_block(self, block, name=None, sense=None) -> Agent:
-        """Declare the agent that a Pyomo block describes: its one active Objective, its Vars, its Constraints.
+    def add_agent_block(self, block, name=None, sense=None, objective=None) -> Agent:
+        """Declare the agent that a Pyomo block describes: its objective, its Vars, its active Constraints.
 
-        Constraints of the block that are (or will be) declared shared are not counted as its own.
+        The objective is ``objective`` when given (an Objective, expression or Var, or the name of a component
+        of the block), else the block's one active Objective, else its one Objective even if deactivated (the
+        usual way to keep one objective per agent in a model that has a planner's objective active). Vars and
+        Constraints of sub-blocks count; constraints that are declared shared are not the agent's own.
         """
         name = str(name if name is not None else block.local_name)
-        objectives = list(block.component_data_objects(pyo.Objective, active=True, descend_into=True))
-        if len(objectives) != 1:
-            found = ", ".join(o.name for o in objectives) or "none"
-            raise ModelError(f"agent '{name}' (block {block.name}) must have exactly one active Objective; "
-                             f"found {len(objectives)}: {found}")
+        if not isinstance(block, BlockData):
+            raise ModelError(f"add_agent_block('{name}'): expected a Pyomo block, got {_describe(block)}; for an "
+                             f"indexed Block use add_agents")
+        objective = _block_objective(block, name, objective)
         variables = list(block.component_data_objects(pyo.Var, descend_into=True))
         constraints = list(block.component_data_objects(pyo.Constraint, active=True, descend_into=True))
-        return self.add_agent(name, objectives[0], variables, constraints, sense)
+        return self.add_agent(name, objective, variables, constraints, sense)
+
+    def add_agents(self, blocks, sense=None, objective=None) -> list[Agent]:
+        """Declare one agent per block of an indexed Block (or any iterable of blocks), named like the block
+        (``firm[1]``, ``firm[2]``, ...). ``objective`` is None (each block's own, see :meth:`add_agent_block`),
+        the name of a component of every block, or a function ``block -> objective``."""
+        if isinstance(blocks, pyo.Block) and blocks.is_indexed():
+            items = list(blocks.values())
+        elif isinstance(blocks, BlockData):
+            items = [blocks]
+        else:
+            items = list(_as_iterable(blocks))
+        if not items:
+            raise ModelError("add_agents: no blocks given (an empty indexed Block?)")
+        return [self.add_agent_block(b, sense=sense, objective=objective(b) if callable(objective) else objective)
+                for b in items]
 
     def add_shared(self, constraints, agents=None, variational=False) -> None:
         """Share ``constraints`` among ``agents`` (names; None means every agent, including those declared later).
@@ -322,6 +340,27 @@ def _single_objective(objective, agent):
         raise ModelError(f"agent '{agent}': the objective is the constant {objective}; it must depend on the "
                          f"agent's variables")
     raise ModelError(f"agent '{agent}': cannot use {_describe(objective)} as an objective")
+
+
+def _block_objective(block, agent, objective):
+    """The objective of the agent that ``block`` describes (see :meth:`EquilibriumProblem.add_agent_block`)."""
+    if isinstance(objective, str):
+        found = block.component(objective)
+        if found is None:
+            raise ModelError(f"agent '{agent}': block {block.name} has no component named {objective!r}")
+        return found
+    if objective is not None:
+        return objective
+    objectives = list(block.component_data_objects(pyo.Objective, descend_into=True))
+    if not objectives:
+        raise ModelError(f"agent '{agent}' (block {block.name}) has no Objective; pass objective=... (an Objective, "
+                         f"an expression, or the name of a component of the block)")
+    active = [o for o in objectives if o.active]
+    if len(active) == 1 or (not active and len(objectives) == 1):
+        return (active or objectives)[0]
+    found = ", ".join(f"{o.name}{'' if o.active else ' (deactivated)'}" for o in objectives)
+    raise ModelError(f"agent '{agent}' (block {block.name}): cannot tell which objective is the agent's; found "
+                     f"{len(objectives)} Objectives ({found}); pass objective=... (an Objective or its name)")
 
 
 def _positive_number(w) -> bool:

@@ -54,7 +54,7 @@ def test_agent_without_objective_or_with_two():
         p.add_agent("a", objective=m.o, variables=m.x[1])
     m.b = pyo.Block()
     m.b.y = pyo.Var()
-    with pytest.raises(sq.ModelError, match=r"exactly one active Objective; found 0"):
+    with pytest.raises(sq.ModelError, match=r"agent 'b' \(block b\) has no Objective; pass objective="):
         p.add_agent_block(m.b)
 
 
