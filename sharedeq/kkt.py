@@ -108,6 +108,9 @@ class _KKTBuilder:
         self.objective_vars: dict[str, tuple[VarData, object]] = {}
         self.requests: list[_Request] = []
         self.same_as: dict[int, int] = {}                  # pair -> first pair with the identical function
+        self.n_owners = len(problem.agents) + len(problem.vi_blocks)    # agents, then VIs with constraints
+        self.vi_terms: dict[int, object] = {}               # column of a VI with constraints -> its F_k
+        self.shadows: dict[int, tuple[ca.SX, VarData]] = {}  # QVI parameter -> (its symbol, the variable)
 
     # ------------------------------------------------------------------ columns and symbols
     def _new_column(self, col: _Column, owner: int = -1) -> int:
@@ -141,6 +144,8 @@ class _KKTBuilder:
             return self.syms[k]
         if id(var) in self.temp_syms:
             return self.temp_syms[id(var)]
+        if id(var) in self.shadows:
+            return self.shadows[id(var)][0]
         if var.fixed:
             if var.value is None:
                 raise ModelError(f"{var.name} is fixed but has no value ({self.context})")
@@ -210,9 +215,14 @@ class _KKTBuilder:
                                              "", -INF, INF), owners, owner=i)
             for con in agent.constraints:
                 own_constraints.setdefault(id(con), []).append(agent.name)
+        n_agents = len(p.agents)
         for pair_no, pair in enumerate(p.vi_pairs):
             equation = pair.function.name if isinstance(pair.function, ConstraintData) else f"vi[{pair_no}]"
-            self._claim(pair.variable, _Column("vi", None, pair.variable.name, equation, "", -INF, INF), owners)
+            owner = -1 if pair.block is None else n_agents + pair.block
+            self._claim(pair.variable, _Column("vi", None, pair.variable.name, equation, "", -INF, INF), owners,
+                        owner=owner)
+            if pair.parameter is not None:
+                self.shadows[id(pair.parameter)] = (ca.SX.sym(f"shadow_{pair.parameter.name}"), pair.variable)
         for var, con in p.implicit:
             self._claim(var, _Column("definition", None, var.name, con.name, "==", -INF, INF), owners)
         for var, con in p.dualvars:
@@ -227,6 +237,8 @@ class _KKTBuilder:
             self._agent(i, agent)
         for pair_no, pair in enumerate(p.vi_pairs):
             self._vi(pair, pair_no)
+        for b, block in enumerate(p.vi_blocks):
+            self._vi_constraints(n_agents + b, block)
         return self._assemble()
 
     def _check_shared(self, own_constraints):
@@ -258,7 +270,7 @@ class _KKTBuilder:
 
     def _shared_constraints(self) -> None:
         """Each shared constraint once: one multiplier (VE) or one per sharing agent (GNE, body lifted)."""
-        n_agents = len(self.p.agents)
+        n_agents = self.n_owners
         for s in self.p.shared:
             con = s.constraint
             body = self._translate(con.body, f"shared constraint {con.name}")
@@ -266,7 +278,8 @@ class _KKTBuilder:
             members[[self.agent_index[a] for a in s.agents]] = True
             if self.variational[id(con)]:
                 pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", None)
-                scale = np.array([1.0 / self.weights[a.name] for a in self.p.agents])
+                scale = np.ones(n_agents)
+                scale[:len(self.p.agents)] = [1.0 / self.weights[a.name] for a in self.p.agents]
                 self.requests.append(_Request(body, agents=members, scale=scale,
                                               pieces=tuple((pc.col, pc.coef) for pc in pieces)))
                 continue
@@ -326,21 +339,29 @@ class _KKTBuilder:
                                      f"defining equation; only the defining equation may contain it")
 
     def _vi(self, pair, pair_no):
-        fn = pair.function
+        """``F _|_ variable``; a pair whose variable is fixed is dropped with its function (as GAMS does)."""
         k = self.col_of_var.get(id(pair.variable))
         if k is None:
-            raise ModelError(f"vi pair {pair_no}: its variable {pair.variable.name} is fixed")
-        if isinstance(fn, ConstraintData):
-            body = self._translate(fn.body, f"vi equation {fn.name}")
-            if fn.lb is not None and fn.ub is not None and not fn.equality:
-                raise ModelError(f"vi equation {fn.name} is ranged; pair a one-sided or equality constraint")
-            self.rows[k] = body - float(fn.ub if fn.lb is None else fn.lb)
+            return
+        where = pair.function.name if isinstance(pair.function, ConstraintData) else f"pair {pair_no}"
+        expr = pair.expression()
+        F = self._translate(expr, f"vi function {where} paired with {pair.variable.name}")
+        if pair.block is None:
+            self.rows[k] = F
         else:
-            self.rows[k] = self._translate(fn, f"vi function paired with {pair.variable.name}")
+            self.vi_terms[k] = F
+
+    def _vi_constraints(self, owner, block):
+        """The constraints ``g`` of a VI: ``grad_x g' mu`` joins the rows of the VI's own variables ``x`` only."""
+        for con in block.constraints:
+            body = self._translate(con.body, f"constraint {con.name} of a {block.statement}")
+            pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", "(vi)")
+            self.requests.append(_Request(body, agent=owner, pieces=tuple((pc.col, pc.coef) for pc in pieces)))
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> MCP:
-        missing = [c for k, c in enumerate(self.cols) if k not in self.rows and c.kind != "stationarity"]
+        missing = [c for k, c in enumerate(self.cols)
+                   if k not in self.rows and k not in self.vi_terms and c.kind != "stationarity"]
         if missing:
             c = missing[0]
             raise ModelError(f"{c.variable} has no equation: dualvar {c.variable} names {c.equation}, which is "
@@ -356,6 +377,8 @@ class _KKTBuilder:
                                  minlength=stat_rows.size)
             dense[stat_rows] = counts > threshold
         F = stationarity
+        for k, term in self.vi_terms.items():
+            F[k] = F[k] + term
         other = sorted(self.rows)
         if other:
             F[other] = ca.vertcat(*(_as_sx(self.rows[k]) for k in other))
@@ -365,6 +388,10 @@ class _KKTBuilder:
                 if id(row) not in symbols:
                     symbols[id(row)] = len(ca.symvar(row)) if isinstance(row, ca.SX) else 0
                 dense[k] = symbols[id(row)] > threshold
+        if self.shadows:       # a QVI parameter takes its variable's value once every derivative is taken
+            shadow = [sym for sym, _ in self.shadows.values()]
+            target = [self._variable(var) for _, var in self.shadows.values()]
+            F = ca.substitute(F, ca.vertcat(*shadow), ca.vertcat(*(_as_sx(t) for t in target)))
         lb = np.array([c.lb for c in self.cols])
         ub = np.array([c.ub for c in self.cols])
         pairs = pd.DataFrame({

@@ -77,10 +77,56 @@ class SharedConstraint:
 
 @dataclass
 class VIPair:
-    """A complementarity pair ``F(x) _|_ variable`` with the variable kept within its bounds (EMP ``vi``)."""
+    """A complementarity pair ``F(x) _|_ variable`` with the variable kept within its bounds (EMP ``vi``).
+
+    ``function`` is a Pyomo expression, a constraint, or None (the zero function: the variable is only held by
+    its bounds and the constraints of its VI). ``flip`` negates it (EMP ``-F``). ``parameter`` is a QVI's shadow
+    copy of the variable (EMP ``qvi F y x``): it stands for the variable's value but is never differentiated.
+    ``block`` indexes :attr:`EquilibriumProblem.vi_blocks` when the pair belongs to a VI with constraints.
+    """
 
     function: object
     variable: VarData
+    flip: bool = False
+    parameter: VarData | None = None
+    block: int | None = None
+
+    def expression(self):
+        """``F`` as a Pyomo expression (or 0), in the orientation the pair's variable needs.
+
+        An equality ``body == rhs`` gives ``body - rhs`` (GAMS ``=e=``/``=n=``: left minus right side). An
+        inequality is oriented by the variable's bounds, so that ``F`` has the sign its bound asks for exactly
+        when the inequality holds (GAMS's ``=g=`` with a lower bound, ``=l=`` with an upper bound): a variable
+        with only a lower bound gets ``body - lb`` (or ``ub - body``), one with only an upper bound
+        ``body - ub`` (or ``lb - body``); a free or doubly bounded one gets ``body - bound``. ``flip`` negates
+        the result of an equality or an expression; it leaves an inequality's orientation unchanged.
+        """
+        fn, var = self.function, self.variable
+        if fn is None:
+            return 0.0
+        if not isinstance(fn, ConstraintData):
+            return -fn if self.flip else fn
+        lo, up = fn.lower, fn.upper
+        if fn.equality:
+            return -(fn.body - up) if self.flip else fn.body - up
+        if lo is not None and up is not None:
+            raise ModelError(f"vi equation {fn.name} is ranged; pair a one-sided or equality constraint")
+        lower_only = var.lb is not None and var.ub is None
+        upper_only = var.ub is not None and var.lb is None
+        if lo is not None:
+            return lo - fn.body if upper_only else fn.body - lo
+        return up - fn.body if lower_only else fn.body - up
+
+
+@dataclass
+class VIBlock:
+    """A VI with constraints (EMP ``vi F x g``, ``qvi F y x g``, ``dualequ H y``): its pairs' variables ``x``
+    solve ``F(x)'(v - x) >= 0`` for every ``v`` in ``K = {v : constraints hold}``, where the constraints may
+    depend on other agents' variables (a QVI): they are differentiated with respect to ``x`` only. ``statement``
+    is the EMP keyword it was declared with (``to_empinfo`` writes it back)."""
+
+    constraints: list[ConstraintData]
+    statement: str = "vi"
 
 
 @dataclass
@@ -96,6 +142,7 @@ class EquilibriumProblem:
     agents: list[Agent] = field(default_factory=list)
     shared: list[SharedConstraint] = field(default_factory=list)
     vi_pairs: list[VIPair] = field(default_factory=list)
+    vi_blocks: list[VIBlock] = field(default_factory=list)
     implicit: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
     dualvars: list[tuple[VarData, ConstraintData]] = field(default_factory=list)
     _by_name: dict[str, Agent] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -183,15 +230,50 @@ class EquilibriumProblem:
                 self.shared.append(SharedConstraint(con, names, bool(variational), problem=self))
         self._shared_by_agent = None
 
-    def add_vi(self, function, variable) -> None:
-        """Add the complementarity pair ``function _|_ variable`` (``variable`` kept within its bounds).
+    def add_vi(self, function, variable, constraints=(), flip=False, statement="vi") -> None:
+        """Add complementarity pairs ``function _|_ variable`` (each variable kept within its bounds).
 
-        ``function`` is a Pyomo expression, or a constraint whose ``body - bound`` is the function (GAMS ``vi``).
+        ``function`` is a Pyomo expression, a constraint (see :meth:`VIPair.expression` for its sign), or None
+        (the zero function); ``function`` and ``variable`` may be equally long lists (``flip`` then one bool or
+        one per pair). With ``constraints`` the pairs form one VI with constraints (GAMS ``vi F x g``): find
+        ``x`` in ``K = {x : g(x, others) holds}`` with ``F(x)'(v - x) >= 0`` for all ``v`` in ``K``, whose KKT
+        conditions ``F(x) + grad_x g(x)' mu _|_ x``, ``g _|_ mu`` join the MCP. ``statement`` is the EMP keyword
+        the pairs came from (``"vi"`` or ``"dualequ"``), kept for :func:`sharedeq.to_empinfo`.
         """
-        (var,) = _var_list(variable, "add_vi variable", single=True)
-        if isinstance(function, ConstraintData) and function.lower is None and function.upper is None:
-            raise ModelError(f"add_vi: constraint {function.name} has no bound")
-        self.vi_pairs.append(VIPair(function, var))
+        self._add_pairs(function, variable, None, constraints, flip, statement)
+
+    def add_qvi(self, function, variable, parameter=None, constraints=()) -> None:
+        """A quasi-variational inequality (GAMS ``qvi F y x g``): :meth:`add_vi` whose ``constraints`` may
+        contain ``parameter``, a shadow copy of ``variable`` (one per variable, or None): it takes the
+        variable's value but is held constant when the KKT conditions differentiate, so ``K(y)`` moves with
+        ``y``."""
+        self._add_pairs(function, variable, parameter, constraints, False, "qvi")
+
+    def _add_pairs(self, function, variable, parameter, constraints, flip, statement) -> None:
+        functions = list(function) if isinstance(function, (list, tuple)) else [function]
+        variables = _var_list(variable, f"{statement} variables")
+        if len(functions) == 1 and isinstance(functions[0], (pyo.Constraint, pyo.Expression)) and \
+                functions[0].is_indexed():
+            functions = list(functions[0].values())
+        if len(functions) != len(variables):
+            raise ModelError(f"{statement}: {len(functions)} functions for {len(variables)} variables; give one "
+                             f"function (or None, the zero function) per variable")
+        flips = list(flip) if isinstance(flip, (list, tuple)) else [bool(flip)] * len(variables)
+        params = [None] * len(variables) if parameter is None else [
+            None if v is None else _var_list(v, f"{statement} parameter", single=True)[0]
+            for v in (parameter if isinstance(parameter, (list, tuple)) else _var_list(parameter, "parameter"))]
+        if len(flips) != len(variables) or len(params) != len(variables):
+            raise ModelError(f"{statement}: give one flip and one parameter per variable ({len(variables)})")
+        for fn in functions:
+            if isinstance(fn, ConstraintData) and fn.lower is None and fn.upper is None:
+                raise ModelError(f"{statement}: constraint {fn.name} has no bound")
+        cons = _constraint_list(constraints, f"constraints of the {statement}")
+        block = None
+        if cons or statement != "vi" or any(p is not None for p in params):
+            block = len(self.vi_blocks)
+            self.vi_blocks.append(VIBlock(cons, statement))
+        self.vi_pairs.extend(VIPair(fn, var, f, p, block)
+                             for fn, var, f, p in zip(functions, variables, flips, params, strict=True))
 
     def add_implicit(self, variable, constraint) -> None:
         """Declare ``variable`` as defined implicitly by the equality ``constraint`` (EMP ``implicit``)."""
@@ -274,6 +356,12 @@ class EquilibriumProblem:
         from sharedeq.solve import solve
 
         return solve(self, mode=mode, weights=weights, backend=backend, options=options, **kwargs)
+
+    def extreme(self, objective, mode="gne", sense="max", starts=8, seed=0, **solve_options):
+        """The equilibrium that maximises (or minimises) ``objective``; see :func:`sharedeq.extreme.extreme`."""
+        from sharedeq.extreme import extreme
+
+        return extreme(self, objective, mode=mode, sense=sense, starts=starts, seed=seed, **solve_options)
 
 
 # ---------------------------------------------------------------------- argument normalisation
