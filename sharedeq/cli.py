@@ -1,6 +1,6 @@
 """The ``sharedeq`` command.
 
-    sharedeq solve cases/river_basin.py --mode ve [--weights 1,2,3] [--json out.json] [--check]
+    sharedeq solve cases/river_basin.py --mode ve [--weights 1,2,3] [--json out/river.json] [--csv out/river] [--check]
     sharedeq mcp cases/river_basin.py --mode gne          # print the MCP's pairs
     sharedeq solve cases/river_basin.py --emp cases/river_basin.emp.txt   # agents from GAMS empinfo text
     sharedeq export cases/river_basin.py --mode ve --gams river.gms       # the MCP for GAMS/PATH (or --nl)
@@ -10,6 +10,11 @@ A model file is a Python module that defines ``build_problem(**kwargs)`` returni
 arguments to it; ``mode`` is passed too when ``build_problem`` accepts it. With ``--emp FILE`` the agents come
 from the empinfo text in FILE instead, applied to the Pyomo model that the module's ``build_model(**kwargs)``
 returns (or, without one, to ``build_problem(**kwargs).model``).
+
+Output: the summary on stdout (tables cut to the terminal's width), progress on stderr when it is a terminal
+(``-q`` none, ``-v`` the stages as log lines, ``-vv`` also Ipopt's log), the files where ``--json``/``--csv``
+say (folders are created). Exit status 0 converged (or written), 1 not converged, 2 bad input; an error is one
+line on stderr (``--traceback`` shows where an unexpected one came from).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ast
 import contextlib
 import importlib.util
 import inspect
+import logging
 import os
 import sys
 import traceback
@@ -142,7 +148,7 @@ def _kwargs(pairs):
     out = {}
     for item in pairs or []:
         key, sep, text = item.partition("=")
-        if not sep:
+        if not sep or not key.strip():
             raise ModelError(f"--arg expects key=value, got {item!r}")
         try:
             out[key] = ast.literal_eval(text)
@@ -174,16 +180,28 @@ def _parser():
         p.add_argument("--emp", metavar="FILE", help="GAMS empinfo text declaring the agents of build_model()")
         p.add_argument("--mode", choices=["gne", "ve"], help="generalized Nash or variational (default: as declared)")
         p.add_argument("--weights", help="Rosen weights, comma separated, one per agent (ve only)")
-        p.add_argument("--arg", action="append", metavar="KEY=VALUE", help="keyword argument for build_problem")
+        p.add_argument("--arg", action="append", metavar="KEY=VALUE",
+                       help="keyword argument for build_problem (repeatable; VALUE is a Python literal, else a string)")
+        p.add_argument("--traceback", action="store_true", help="on an unexpected error, show the full traceback")
         if name == "solve":
-            p.add_argument("--json", metavar="FILE", help="write the solution as JSON")
+            p.add_argument("--json", metavar="FILE", help="write the solution as JSON (layout: docs/output.md)")
+            p.add_argument("--csv", metavar="DIR", help="write the tables (variables, multipliers, agents, checks, "
+                                                        "...) as CSV files into DIR")
+            talk = p.add_mutually_exclusive_group()
+            talk.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+            talk.add_argument("-v", "--verbose", action="count", default=0,
+                              help="log each stage on stderr; -vv also Ipopt's iteration log (on stdout)")
             p.add_argument("--backend", default="casadi", choices=["casadi", "pyomo"],
                            help="casadi: Ipopt bundled with casadi, exact derivatives (default); pyomo: the MCP as "
                                 "a Pyomo model solved by an ipopt executable on PATH")
-            p.add_argument("--check", action="store_true", help="also run the best-response check")
+            p.add_argument("--check", action="store_true", help="also re-derive each agent's KKT residuals with "
+                                                                "Pyomo and re-solve each agent alone (best response)")
         if name == "export":
             p.add_argument("--gams", metavar="FILE", help="write a GAMS MCP model file")
             p.add_argument("--nl", metavar="FILE", help="write an AMPL .nl file (complementarity for PATH)")
+    from sharedeq.sweep import add_arguments as add_sweep_arguments
+
+    add_sweep_arguments(sub.add_parser("sweep", help="solve a model file at every point of a parameter grid (Dask)"))
     return parser
 
 
@@ -200,9 +218,43 @@ def main(argv=None) -> int:
         # does not fail again, as the signal module's documentation recommends.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        print("sharedeq: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if getattr(args, "traceback", False):
+            raise
+        print(f"sharedeq: error: unexpected {type(err).__name__}: {err} (in {_origin(err)}; --traceback shows "
+              f"the whole traceback)", file=sys.stderr)
+        return 2
+
+
+def _origin(err) -> str:
+    """Where ``err`` was raised: ``file:line`` of the innermost frame."""
+    frames = traceback.extract_tb(err.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "unknown place"
+
+
+def _verbosity(args):
+    """The solve's ``verbose`` for -q/-v/-vv, with stage logging on stderr from -v on."""
+    if getattr(args, "quiet", False):
+        return 0
+    level = getattr(args, "verbose", 0)
+    logger = logging.getLogger("sharedeq")
+    if level and not any(getattr(h, "sharedeq_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("sharedeq: %(message)s"))
+        handler.sharedeq_cli = True
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return 2 if level >= 2 else None
 
 
 def _run(args) -> int:
+    if args.command == "sweep":
+        from sharedeq.sweep import run_command as run_sweep
+
+        return run_sweep(args)
     if args.command == "export" and not (args.gams or args.nl):
         raise ModelError("export needs --gams FILE or --nl FILE (or both)")
     if args.emp:
@@ -214,6 +266,9 @@ def _run(args) -> int:
         print(mcp.summary())
         if args.command == "mcp":
             print(mcp.pairs.to_string())
+        for path in (args.gams, args.nl) if args.command == "export" else ():
+            if path:
+                _folder(Path(path).parent)
         if args.command == "export" and args.gams:
             mcp.to_gams(args.gams)
             print(f"wrote {args.gams}")
@@ -222,19 +277,43 @@ def _run(args) -> int:
             print(f"wrote {args.nl}")
         sys.stdout.flush()
         return 0
-    solution = problem.solve(mode=args.mode, weights=_weights(args.weights), backend=args.backend)
-    if args.json:                     # before the long summary: a reader that stops early loses no file
-        solution.to_json(args.json)
-    print(solution.summary())
-    if args.check:
-        from sharedeq.verify import best_response_check
+    solution = problem.solve(mode=args.mode, weights=_weights(args.weights), backend=args.backend,
+                             verbose=_verbosity(args))
+    if args.check and solution.converged:
+        from sharedeq.verify import best_response_check, kkt_check
 
-        print("\nBest-response check (gain = how much each agent could improve alone)")
-        print(best_response_check(problem, solution).to_string())
-    if args.json:
-        print(f"\nwrote {args.json}")
+        solution.kkt_residuals = kkt_check(problem, solution)
+        solution.best_response = best_response_check(problem, solution)
+    written = _write(solution, args)  # before the long summary: a reader that stops early loses no file
+    print(solution.summary())
+    if args.check and not solution.converged:
+        print("\n--check: not run, the solve did not converge (there is no KKT point to check)")
+    if written:
+        print("\n" + "\n".join(f"wrote {what}" for what in written))
     sys.stdout.flush()
     return 0 if solution.converged else 1
+
+
+def _write(solution, args) -> list[str]:
+    """The files that ``--json FILE`` and ``--csv DIR`` ask for (their folders created); what was written."""
+    written = []
+    if args.json:
+        path = Path(args.json)
+        _folder(path.parent)
+        solution.to_json(path)
+        written.append(str(path))
+    if args.csv:
+        _folder(Path(args.csv))
+        paths = solution.to_csv(args.csv)
+        written.append(f"{len(paths)} tables to {args.csv}: {', '.join(p.name for p in paths)}")
+    return written
+
+
+def _folder(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ModelError(f"cannot create the output folder {path}: {err.strerror}") from err
 
 
 if __name__ == "__main__":

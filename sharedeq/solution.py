@@ -9,10 +9,13 @@ respect to ``body - rhs``. A ranged constraint reports its two sides separately 
 
 from __future__ import annotations
 
+import html
 import json
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import casadi as ca
 import numpy as np
@@ -54,6 +57,12 @@ CERTIFY_TOL = 1e-7
 #: above this is not accepted even when its plain residual is below ``tol``.
 SCALED_TOL = 1e-6
 
+#: Rows shown per table in :meth:`Solution.summary` (the first and last half).
+SUMMARY_ROWS = 40
+
+#: Where to find what a cut table left out (the note under it).
+WHOLE_TABLES = "every row and column: --csv DIR or --json FILE (solution.to_csv, solution.to_json)"
+
 
 @dataclass
 class Solution:
@@ -79,11 +88,14 @@ class Solution:
     backend: str = "casadi"
     tol: float = 1e-8
     scaled_residual: float = 0.0
+    scaled_tol: float = SCALED_TOL
     second_order: pd.DataFrame | None = field(default=None, repr=False)
     certificates: dict | None = field(default=None, repr=False)
     checks: pd.DataFrame | None = field(default=None, repr=False)
     diagnosis: list = field(default_factory=list, repr=False)   # sharedeq.diagnose.Finding, when not converged
     skipped_certificates: int = field(default=0, repr=False)    # agents left without a certificate (cost cap)
+    kkt_residuals: pd.DataFrame | None = field(default=None, repr=False)  # sharedeq.kkt_check, when run
+    best_response: pd.DataFrame | None = field(default=None, repr=False)  # sharedeq.best_response_check, when run
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
@@ -117,7 +129,7 @@ class Solution:
                        f"{_pair_label(mcp.pairs.iloc[worst])})")
         timings = {**timings, "iterations": int(steps["iterations"].sum()) if len(steps) else 0}
         sol = cls(problem, mcp, np.asarray(z), F, converged, NOT_CONVERGED, message, residual, steps, timings, mode,
-                  weights, backend, tol, scaled_residual)
+                  weights, backend, tol, scaled_residual, scaled_tol)
         sol._judge()
         if converged:
             sol.load()
@@ -324,12 +336,32 @@ class Solution:
 
     @cached_property
     def variables(self) -> pd.DataFrame:
-        """Primal values: agent, variable, value, bounds, and the marginal (dL/dx for an agent's variable)."""
+        """The model's variables: agent, variable, value, bounds, and the marginal (dL/dx for an agent's variable).
+
+        ``agent`` is '(vi)' for a vi pair's variable and '(definition)' for an implicit variable; the aggregates
+        that sharedeq introduced (``total``, ``cons[1].body``) are in :attr:`auxiliaries` instead.
+        """
         t = self._table
-        t = t[t["kind"].isin(["stationarity", "vi", "definition"])]
+        t = t[t["kind"].isin(["stationarity", "vi", "definition"]).to_numpy() & ~self._lifted]
         out = pd.DataFrame({"agent": t["agent"].fillna("(" + t["kind"] + ")"), "variable": t["variable"],
                             "value": t["value"], "lower": t["lower"], "upper": t["upper"], "marginal": t["F"]})
         return out.reset_index(drop=True)
+
+    @cached_property
+    def auxiliaries(self) -> pd.DataFrame:
+        """The aggregates sharedeq introduced (a named Expression such as ``total``, a shared constraint's body
+        ``cons[1].body``): value, the definition ``y = h(z)`` they stand for, and its residual ``|y - h(z)|``."""
+        t = self._table[self._lifted]
+        out = pd.DataFrame({"variable": t["variable"], "definition": t["equation"], "value": t["value"],
+                            "residual": t["F"].abs()})
+        return out.reset_index(drop=True)
+
+    @cached_property
+    def _lifted(self) -> np.ndarray:
+        """Mask of the MCP's components that are lifted aggregates (no Pyomo variable of the user's)."""
+        mask = np.zeros(self.mcp.size, dtype=bool)
+        mask[list(self.mcp.lifted)] = True
+        return mask
 
     @cached_property
     def multipliers(self) -> pd.DataFrame:
@@ -368,7 +400,25 @@ class Solution:
     def headline(self) -> str:
         """The first line of :meth:`summary`: the status in capitals, the problem, mode and backend."""
         name = "MCP" if self.problem is None else self.problem.name
-        return f"{HEADLINES[self.status]}: {name} (mode {self.mode or 'as declared'}, backend {self.backend})"
+        mode = self.mode_used or "as declared"
+        mode = f"{mode} (as declared)" if self.mode is None and self.mode_used is not None else mode
+        return f"{HEADLINES[self.status]}: {name} (mode {mode}, backend {self.backend})"
+
+    @property
+    def mode_used(self) -> str | None:
+        """How the shared constraints were solved: 've' (one common multiplier each), 'gne' (one per agent),
+        'mixed' (as declared, some of each), or the ``mode`` asked for when there is no shared constraint."""
+        if self.problem is None or not self.problem.shared:
+            return self.mode
+        treated = set(self.problem.treatment(self.mode).values())
+        return "mixed" if len(treated) > 1 else "ve" if True in treated else "gne"
+
+    @property
+    def weights_used(self) -> dict | None:
+        """The Rosen weights by agent (1 when none were given) when some shared constraint is variational."""
+        if self.problem is None or not any(self.problem.treatment(self.mode).values()):
+            return None
+        return self.problem.rosen_weights(self.weights)
 
     def explanation(self) -> list[str]:
         """The lines under the headline: what was shown, agent by agent where it matters, and what to do."""
@@ -387,11 +437,8 @@ class Solution:
                 lines.append(f"... and {len(shown) - 5} more agents (solution.checks)")
         return lines
 
-    def summary(self) -> str:
-        """A readable report; the first line says what this point is (see docs/statuses.md)."""
-        lines = [self.headline] + [f"  {line}" for line in self.explanation()]
-        lines += [f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
-                  f"KKT {self.timings.get('kkt', 0.0):.3f} s, solve {self.timings.get('solve', 0.0):.3f} s", ""]
+    def _sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """The tables of :meth:`summary` and of the notebook view, with their titles."""
         sections = []
         if self.status == NOT_CONVERGED:
             sections.append(("What was tried", self.steps))
@@ -402,46 +449,172 @@ class Solution:
         if self.checks is not None:
             sections.append(("Agent checks (second order on the critical cone; convexity or global certificate)",
                              self.checks.drop(columns="reason")))
-        with pd.option_context("display.width", 120, "display.max_rows", 60, "display.max_colwidth", 60,
-                               "display.float_format", "{:.6g}".format):
-            for title, table in sections:
-                if len(table):
-                    lines += [title, table.to_string(na_rep=""), ""]
+        if self.kkt_residuals is not None:
+            sections.append(("KKT residuals re-derived with Pyomo (kkt_check)", self.kkt_residuals))
+        if self.best_response is not None:
+            sections.append(("Best-response check (gain = how much each agent could improve alone)",
+                             self.best_response))
+        return [(title, table) for title, table in sections if len(table)]
+
+    def summary(self, width: int | None = None, max_rows: int = SUMMARY_ROWS) -> str:
+        """A readable report; the first line says what this point is (see docs/statuses.md).
+
+        Each table is cut to ``width`` characters (default: the terminal's width, 120 when not a terminal) and
+        ``max_rows`` rows, with a note saying what was left out; :meth:`to_csv` and :meth:`to_json` write all.
+        """
+        lines = [self.headline] + [f"  {line}" for line in self.explanation()]
+        lines += [f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
+                  f"KKT {self.timings.get('kkt', 0.0):.3f} s, solve {self.timings.get('solve', 0.0):.3f} s", ""]
+        with pd.option_context("display.max_colwidth", 60, "display.float_format", "{:.6g}".format):
+            for title, table in self._sections():
+                lines += [title, fit_table(table, width, max_rows), ""]
         return "\n".join(lines).rstrip()
 
     def __str__(self) -> str:
         return self.summary()
 
+    def _repr_html_(self) -> str:
+        """The notebook view: the headline, the lines under it, and the tables (at most 40 rows and 20 columns
+        each; :meth:`to_csv` writes all)."""
+        parts = [f"<p><b>{html.escape(self.headline)}</b></p>",
+                 "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in self.explanation()) + "</ul>"]
+        for title, table in self._sections():
+            parts.append(f"<p><i>{html.escape(title)}</i></p>")
+            parts.append(table.to_html(max_rows=40, max_cols=20, na_rep="", float_format="{:.6g}".format))
+        return "\n".join(parts)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the solution by file name (what :meth:`to_csv` writes); tables not computed are absent.
+
+        variables, auxiliaries, multipliers, agents (objective and KKT residuals, plus rows for the pairs of no
+        single agent), checks (each agent's verdict and its reason), second_order, kkt (:func:`kkt_check`),
+        best_response (:func:`best_response_check`), steps (what the solver did).
+        """
+        out = {"variables": self.variables, "auxiliaries": self.auxiliaries, "multipliers": self.multipliers}
+        if self.problem is not None:
+            out["agents"] = pd.concat([self.objective_values, self.residuals], axis=1).rename_axis("agent")
+        optional = {"checks": self.checks, "kkt": self.kkt_residuals, "best_response": self.best_response,
+                    "second_order": None if self.second_order is None else
+                    self.second_order.drop(columns=["move"], errors="ignore")}
+        out.update({name: table for name, table in optional.items() if table is not None})
+        out["steps"] = self.steps
+        return {name: table for name, table in out.items() if len(table.columns)}
+
+    def to_csv(self, directory) -> list[Path]:
+        """Write :meth:`tables` as CSV files (``variables.csv``, ``multipliers.csv``, ...) into ``directory``
+        (created if needed); returns the paths written."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables().items():
+            path = directory / f"{name}.csv"
+            named_index = table.index.name is not None
+            table.to_csv(path, index=named_index)
+            written.append(path)
+        return written
+
     def to_dict(self) -> dict:
-        """Status, values keyed by the user's names, multipliers keyed by agent and constraint, residuals."""
-        mult: dict = {}
-        for row in self.multipliers.itertuples():
-            key = row.name if row.side not in ("<=", ">=", "==") or row.name.endswith(("_lo", "_up")) \
-                else row.constraint
-            mult.setdefault(row.agent, {})[key] = float(row.multiplier)
-        values = {row.variable: float(row.value) for row in self.variables.itertuples()}
-        values.update({var.name: v for var, v in self.objective_variable_values.items()})
+        """The solution as JSON-ready data in the layout :data:`SCHEMA` describes (version :data:`SCHEMA_VERSION`;
+        docs/output.md documents every field)."""
         plain = self.problem is None
-        checks = None if self.checks is None else {
-            a: {k: _json_number(v) for k, v in row.items()} for a, row in self.checks.astype(object).iterrows()}
+        weights = self.weights_used
+        shared = {} if plain else {
+            s.constraint.name: {"agents": list(s.agents), "mode": "ve" if self.problem.treatment(self.mode)[
+                id(s.constraint)] else "gne"} for s in self.problem.shared}
         return {
+            "schema": SCHEMA_VERSION, "sharedeq_version": _version(),
             "problem": "MCP" if plain else self.problem.name, "status": self.status, "headline": self.headline,
             "converged": self.converged, "verified": self.verified, "message": self.message,
-            "diagnosis": [{"kind": f.kind, "message": f.message, "components": list(f.components)}
-                          for f in self.diagnosis], "mode": self.mode, "residual": _json_number(self.residual),
-            "scaled_residual": _json_number(self.scaled_residual), "variables": values, "multipliers": mult,
-            "objectives": {} if plain else {a: float(v) for a, v in self.objective_values.items()},
-            "residuals": {} if plain else {a: {k: float(v) for k, v in row.items()}
-                                          for a, row in self.residuals.iterrows()},
-            "iterations": self.iterations,
-            "second_order": None if self.second_order is None else dict(self.second_order["verdict"]),
-            "checks": checks,
-            "timings": {k: float(v) for k, v in self.timings.items()},
+            "diagnosis": [{"kind": f.kind, "message": f.message, "components": [str(c) for c in f.components]}
+                          for f in self.diagnosis],
+            "mode": self.mode_used, "shared_constraints": shared,
+            "weights": None if weights is None else {a: float(w) for a, w in weights.items()},
+            "backend": self.backend, "tolerances": {"residual": self.tol, "scaled_residual": self.scaled_tol},
+            "residual": _json_number(float(self.residual)),
+            "scaled_residual": _json_number(float(self.scaled_residual)), "iterations": self.iterations,
+            "timings": {k: float(v) for k, v in self.timings.items() if k != "iterations"},
+            "steps": _records(self.steps),
+            "variables": self._variables_dict(), "auxiliaries": {
+                row.variable: {"definition": row.definition, "value": _json_number(float(row.value)),
+                               "residual": _json_number(float(row.residual))} for row in self.auxiliaries.itertuples()},
+            "multipliers": self._multipliers_dict(),
+            "agents": {} if plain else self._agents_dict(),
+            "pair_residuals": {} if plain else _keyed(self.residuals[~self.residuals.index.isin(
+                self.problem.agent_names)]),
+            "checks": {"agents": _keyed(self.checks), "second_order": _keyed(
+                None if self.second_order is None else self.second_order.drop(columns=["move"], errors="ignore")),
+                "kkt": _keyed(self.kkt_residuals), "best_response": _keyed(self.best_response)},
         }
 
+    def _variables_dict(self) -> dict:
+        """``variables`` of :meth:`to_dict`: each model variable's owner, role, value, bounds and marginal."""
+        t = self._table[~self._lifted & (self._table["kind"] != "multiplier").to_numpy()]
+        out = {}
+        for kind, agent, name, value, lower, upper, F in zip(t["kind"], t["agent"], t["variable"], t["value"],
+                                                              t["lower"], t["upper"], t["F"], strict=True):
+            out[name] = {"owner": agent if isinstance(agent, str) else None, "role": _ROLES[kind],
+                         "value": _json_number(float(value)), "lower": _bound(lower), "upper": _bound(upper),
+                         "marginal": _json_number(float(F)) if kind in ("stationarity", "vi") else None}
+        for agent, (var, _) in self.mcp.outputs["objective_vars"].items():
+            out[var.name] = {"owner": agent, "role": "objective",
+                             "value": _json_number(self.objective_variable_values[var]),
+                             "lower": _bound(var.lb), "upper": _bound(var.ub), "marginal": None}
+        return out
+
+    def _multipliers_dict(self) -> dict:
+        """``multipliers`` of :meth:`to_dict`: constraint -> side -> agent (or '(shared)') -> name, value, slack."""
+        out: dict = {}
+        for row in self.multipliers.itertuples():
+            out.setdefault(row.constraint, {}).setdefault(row.side, {})[row.agent] = {
+                "name": row.name, "value": _json_number(float(row.multiplier)),
+                "slack": _json_number(float(row.slack))}
+        return out
+
+    def _agents_dict(self) -> dict:
+        """``agents`` of :meth:`to_dict`: each agent's sense, objective value, variables and KKT residuals."""
+        residuals = self.residuals
+        owned: dict = {}
+        for agent, name in zip(self.variables["agent"], self.variables["variable"], strict=True):
+            owned.setdefault(agent, []).append(name)
+        return {a.name: {"sense": a.sense, "objective": _json_number(float(self.objective_values[a.name])),
+                         "variables": owned.get(a.name, []),
+                         "residuals": {k: _json_number(float(v)) for k, v in residuals.loc[a.name].items()}}
+                for a in self.problem.agents}
+
     def to_json(self, path) -> None:
+        """Write :meth:`to_dict` to ``path`` (docs/output.md describes the file)."""
         with open(path, "w") as fh:
             json.dump(self.to_dict(), fh, indent=2)
+
+
+def fit_table(table: pd.DataFrame, width: int | None = None, max_rows: int = SUMMARY_ROWS,
+              whole=WHOLE_TABLES) -> str:
+    """``table`` as text at most ``width`` characters wide (default: the terminal's, 120 when not a terminal) and
+    ``max_rows`` rows: the middle rows and columns that do not fit are replaced by ``...``, and a note says how
+    much was left out and where to find it (``whole``)."""
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    rows = max_rows if len(table) > max_rows else None
+
+    def render(columns):
+        return table.to_string(na_rep="", max_rows=rows, min_rows=rows, max_cols=columns)
+
+    def fits(text):
+        return max(map(len, text.splitlines()), default=0) <= width
+
+    n_columns = len(table.columns)
+    text = render(None)
+    shown = n_columns
+    if not fits(text):
+        low, high = 1, n_columns - 1              # the most columns that fit, by bisection (at least one)
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if fits(render(middle)) else (low, middle - 1)
+        shown, text = low, render(low)
+    if rows is None and shown == n_columns:
+        return text
+    cut = [f"{rows} of {len(table):,} rows"] if rows else []
+    cut += [f"{shown} of {n_columns} columns"] if shown < n_columns else []
+    return f"{text}\n[showing {' and '.join(cut)}; {whole}]"
 
 
 def _json_number(value):
@@ -493,3 +666,181 @@ def _agent_verdict(name, second_order, certificates, skipped) -> dict:
         return {**row, "verdict": LOCAL_BEST, "reason": f"strict local minimum; {why}"}
     detail = "second-order conditions undecided" if so is None else so["verdict"]
     return {**row, "verdict": AGENT_UNDECIDED, "reason": f"{detail}; {why}"}
+
+
+def _bound(value):
+    """A variable bound in JSON: the number, or null for none (an infinite bound)."""
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: _json_value(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def _keyed(table: pd.DataFrame | None) -> dict | None:
+    """A table indexed by agent as ``{agent: {column: value}}`` (None stays None)."""
+    if table is None:
+        return None
+    return {str(index): {k: _json_value(v) for k, v in row.items()} for index, row in table.astype(object).iterrows()}
+
+
+def _json_value(value):
+    """A table cell as JSON: numpy scalars as Python numbers, non-finite floats per :func:`_json_number`."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return _json_number(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def _version() -> str:
+    from sharedeq import __version__
+
+    return __version__
+
+
+_ROLES = {"stationarity": "agent", "vi": "vi", "definition": "implicit"}
+
+
+# ---------------------------------------------------------------------- the JSON layout
+#: The layout written by :meth:`Solution.to_dict` and ``sharedeq solve --json``; it changes only with this name.
+SCHEMA_VERSION = "sharedeq.solution/1"
+
+
+def _number(description):
+    return {"type": ["number", "string", "null"], "description": description + " (null: not measured; "
+            "\"inf\" or \"-inf\": infinite)"}
+
+
+def _table_of(description, columns=None):
+    """Agent (or group) -> row of a table; ``columns`` when they are fixed."""
+    row = {"type": "object", "description": "one row: column -> value"}
+    if columns:
+        row.update(properties=columns, required=list(columns), additionalProperties=True)
+    return {"type": ["object", "null"], "description": description, "additionalProperties": row}
+
+
+_RESIDUALS = {"stationarity": _number("the agent's KKT stationarity residual (natural residual, max norm)"),
+              "complementarity": _number("the largest min(|multiplier|, |slack|) of its inequalities"),
+              "feasibility": _number("the largest violation of its constraints")}
+
+#: A JSON-Schema description of the layout (types, required fields, a description of each); the tests validate
+#: solutions of several models against it and check that docs/output.md documents every field.
+SCHEMA = {
+    "type": "object",
+    "description": "a solution of an equilibrium problem or an MCP, written by Solution.to_dict / --json",
+    "required": ["schema", "sharedeq_version", "problem", "status", "headline", "converged", "verified", "message",
+                 "diagnosis", "mode", "shared_constraints", "weights", "backend", "tolerances", "residual",
+                 "scaled_residual", "iterations", "timings", "steps", "variables", "auxiliaries", "multipliers",
+                 "agents", "pair_residuals", "checks"],
+    "additionalProperties": False,
+    "properties": {
+        "schema": {"enum": [SCHEMA_VERSION], "description": "the layout's name and version"},
+        "sharedeq_version": {"type": "string", "description": "the sharedeq version that wrote the file"},
+        "problem": {"type": "string", "description": "the problem's name ('MCP' for a plain MCP)"},
+        "status": {"enum": STRENGTH, "description": "what was shown (docs/statuses.md)"},
+        "headline": {"type": "string", "description": "the first line of the summary"},
+        "converged": {"type": "boolean", "description": "the complementarity system holds to tolerance"},
+        "verified": {"type": "boolean", "description": "every agent proven at a best response"},
+        "message": {"type": "string", "description": "the residual test, or why the point was rejected"},
+        "diagnosis": {"type": "array", "description": "why a solve failed, in the model's terms",
+                      "items": {"type": "object", "required": ["kind", "message", "components"],
+                                "properties": {"kind": {"type": "string", "description": "the kind of finding"},
+                                               "message": {"type": "string", "description": "the finding"},
+                                               "components": {"type": "array", "items": {"type": "string"},
+                                                              "description": "the model's names involved"}}}},
+        "mode": {"enum": ["ve", "gne", "mixed", None],
+                 "description": "how the shared constraints were solved: ve (one common multiplier), gne (one per "
+                                "agent), mixed (as declared, some of each); null for a plain MCP"},
+        "shared_constraints": {"type": "object", "description": "each shared constraint: its agents and mode",
+                               "additionalProperties": {
+                                   "type": "object", "required": ["agents", "mode"],
+                                   "properties": {"agents": {"type": "array", "items": {"type": "string"},
+                                                             "description": "the agents sharing it"},
+                                                  "mode": {"enum": ["ve", "gne"],
+                                                           "description": "its mode in this solve"}}}},
+        "weights": {"type": ["object", "null"], "additionalProperties": {"type": "number"},
+                    "description": "Rosen weights by agent (1 when none were given); null when nothing is ve"},
+        "backend": {"type": "string", "description": "the NLP solver route (casadi or pyomo)"},
+        "tolerances": {"type": "object", "required": ["residual", "scaled_residual"],
+                       "description": "the acceptance test",
+                       "properties": {"residual": {"type": "number", "description": "MCP residual tolerance"},
+                                      "scaled_residual": {"type": "number",
+                                                          "description": "scaled residual tolerance"}}},
+        "residual": _number("the MCP's natural residual, max norm"),
+        "scaled_residual": _number("the residual in the units of F"),
+        "iterations": {"type": "integer", "description": "Ipopt iterations, all steps"},
+        "timings": {"type": "object", "additionalProperties": {"type": "number"},
+                    "description": "seconds by stage: kkt, reformulate, solve, verify"},
+        "steps": {"type": "array", "description": "what the solver did, one entry per step",
+                  "items": {"type": "object", "required": ["step", "ipopt_status", "iterations", "residual",
+                                                           "seconds"],
+                            "properties": {"step": {"type": "string", "description": "the step"},
+                                           "ipopt_status": {"type": "string", "description": "its outcome"},
+                                           "iterations": {"type": "integer", "description": "Ipopt iterations"},
+                                           "residual": _number("MCP residual after it"),
+                                           "seconds": {"type": "number", "description": "its time"}}}},
+        "variables": {
+            "type": "object", "description": "the model's variables by name",
+            "additionalProperties": {
+                "type": "object", "required": ["owner", "role", "value", "lower", "upper", "marginal"],
+                "additionalProperties": False,
+                "properties": {
+                    "owner": {"type": ["string", "null"], "description": "the agent that controls it"},
+                    "role": {"enum": ["agent", "vi", "implicit", "objective"],
+                             "description": "an agent's decision, a vi pair's variable, an implicit variable, or "
+                                            "an objective variable"},
+                    "value": _number("its value"),
+                    "lower": {"type": ["number", "null"], "description": "lower bound (null: none)"},
+                    "upper": {"type": ["number", "null"], "description": "upper bound (null: none)"},
+                    "marginal": _number("dL/dx for an agent's variable, F for a vi pair's; null otherwise")}}},
+        "auxiliaries": {
+            "type": "object", "description": "the aggregates sharedeq introduced (total, cons[1].body)",
+            "additionalProperties": {
+                "type": "object", "required": ["definition", "value", "residual"],
+                "properties": {"definition": {"type": "string", "description": "the equation it stands for"},
+                               "value": _number("its value"),
+                               "residual": _number("|y - h(z)| of its definition")}}},
+        "multipliers": {
+            "type": "object", "description": "constraint -> side (<=, >=, ==) -> agent or (shared) -> multiplier",
+            "additionalProperties": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": {
+                    "type": "object", "required": ["name", "value", "slack"],
+                    "properties": {"name": {"type": "string", "description": "the multiplier's name in the MCP"},
+                                   "value": _number("the multiplier (>= 0 for an inequality)"),
+                                   "slack": _number("the constraint's slack (its value for an equality)")}}}}},
+        "agents": {
+            "type": "object", "description": "each agent",
+            "additionalProperties": {
+                "type": "object", "required": ["sense", "objective", "variables", "residuals"],
+                "properties": {"sense": {"enum": ["min", "max"], "description": "minimises or maximises"},
+                               "objective": _number("its objective at the solution, in its own sense"),
+                               "variables": {"type": "array", "items": {"type": "string"},
+                                             "description": "the variables it controls"},
+                               "residuals": {"type": "object", "properties": _RESIDUALS,
+                                             "required": list(_RESIDUALS),
+                                             "description": "its KKT residuals"}}}},
+        "pair_residuals": _table_of("residuals of the pairs of no single agent: (shared), (vi), (definition)",
+                                    _RESIDUALS),
+        "checks": {
+            "type": "object", "required": ["agents", "second_order", "kkt", "best_response"],
+            "description": "the checks that were run (null: not run)",
+            "properties": {
+                "agents": _table_of("each agent's verdict (Solution.checks)", {
+                    "second_order": {"type": ["string", "null"], "description": "second-order verdict"},
+                    "convexity": {"type": ["string", "null"], "description": "convexity verdict"},
+                    "certificate": {"type": ["string", "null"], "description": "global certificate verdict"},
+                    "gain": _number("how much a better response gains"),
+                    "method": {"type": ["string", "null"], "description": "how it was certified"},
+                    "verdict": {"type": "string", "description": "best response (proven), ..."},
+                    "reason": {"type": "string", "description": "why"}}),
+                "second_order": _table_of("second-order conditions on each agent's critical cone", {
+                    "verdict": {"type": "string", "description": "local min, degenerate, saddle, undecided"},
+                    "min_eigenvalue": _number("smallest curvature on the critical cone")}),
+                "kkt": _table_of("KKT residuals re-derived with Pyomo (kkt_check; --check)", _RESIDUALS),
+                "best_response": _table_of("each agent re-solved alone (best_response_check; --check)", {
+                    "gain": _number("how much it could improve alone")})}},
+    },
+}

@@ -24,6 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from sharedeq import progress
 from sharedeq.backends import get_backend
 from sharedeq.errors import ModelError
 from sharedeq.kkt import build_mcp
@@ -49,7 +50,7 @@ VERIFY_MAX_CERTIFIED = 200
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
           eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM, verify="auto",
-          scaled_tol=SCALED_TOL, escapes=2) -> Solution:
+          scaled_tol=SCALED_TOL, escapes=2, verbose=None) -> Solution:
     """Compute an equilibrium of ``problem`` (an :class:`~sharedeq.EquilibriumProblem`), or solve an :class:`MCP`.
 
     mode: "gne" (each agent its own multiplier per shared constraint), "ve" (one shared multiplier), or None
@@ -68,21 +69,39 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         ``VERIFY_MAX_AGENT_VARIABLES`` variables). Unverified KKT points say so in their status.
     escapes: at a verified KKT point where some agent can do better, how many times to solve again from those
         agents' better responses (:func:`_escape`).
+    verbose: progress on stderr (:mod:`sharedeq.progress`): None a bar when stderr is a terminal and the solve
+        lasts over a second, 0 none, 1 a bar always, 2 also Ipopt's iteration log. Stages are logged at INFO on
+        the logger "sharedeq" whatever ``verbose`` is.
     """
+    if verbose is not None and verbose is not True and verbose >= 2:
+        options = {"print_level": 5, **(options or {})}
     if isinstance(problem, MCP):
-        return _solve_mcp(problem, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol)
+        with progress.run("solve MCP", verbose):
+            return _solve_mcp(problem, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol)
     if not isinstance(problem, EquilibriumProblem):
         raise ModelError(f"solve() takes an EquilibriumProblem or an MCP, got {type(problem).__name__}")
+    with progress.run(f"solve {problem.name}", verbose):
+        return _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_schedule, polish, newton_from,
+                              verify, scaled_tol, escapes)
+
+
+def _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_schedule, polish, newton_from, verify,
+                   scaled_tol, escapes) -> Solution:
+    """:func:`solve` for an equilibrium problem: KKT conditions, the chain, the agents' checks, the diagnosis."""
+    progress.stage("KKT conditions")
     timings = {}
     start = time.perf_counter()
     mcp = build_mcp(problem, mode=mode, weights=weights, lift=lift)
     timings["kkt"] = time.perf_counter() - start
+    progress.done(f"{mcp.size} pairs")
     solution = _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, eps_schedule, polish,
                             newton_from, scaled_tol)
     if solution.converged and (verify is True or verify == "auto" and _small_enough(problem, mcp)):
         start = time.perf_counter()
+        progress.stage("agent checks")
         solution.verify(max_certified=None if verify is True else VERIFY_MAX_CERTIFIED)
         solution.timings["verify"] = time.perf_counter() - start
+        progress.done(solution.status)
         for _ in range(escapes):
             if solution.status != NOT_AN_EQUILIBRIUM:
                 break
@@ -92,6 +111,7 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     if not solution.converged:
         from sharedeq.diagnose import diagnose
 
+        progress.stage("diagnosis")
         solution.diagnosis = diagnose(problem, mcp, solution.z)
     return solution
 
@@ -154,7 +174,8 @@ def _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, ep
     timings["reformulate"] = time.perf_counter() - start
     accept = _Acceptance(mcp, nlp, tol, scaled_tol)
     watch = _NewtonWatch(mcp, nlp, accept) if polish and newton_from > 0 else None
-    engine = get_backend(backend)(nlp, _ipopt_options(mcp, options), watch=watch)
+    reported = progress.iteration_watch(watch, nlp.n_equations) if progress.watching() else watch
+    engine = get_backend(backend)(nlp, _ipopt_options(mcp, options), watch=reported)
     start = time.perf_counter()
     steps, z = _tighten_and_polish(mcp, nlp, engine, accept, eps_schedule, polish, newton_from, watch)
     timings["solve"] = time.perf_counter() - start
@@ -256,9 +277,11 @@ def _tighten_and_polish(mcp, nlp, engine, accept: _Acceptance, eps_schedule, pol
         if done:
             break
         stage = "relax" if lam_x is None else "warm"
+        progress.stage(f"relax eps={eps:g}")
         raw = engine.solve(stage, x, nlp.lbx, nlp.ubx, eps, lam_x, lam_g)
         res = _residual(mcp, raw.x[:n])
         steps.append(_step(f"relax eps={eps:g}", raw, res))
+        progress.done(f"{raw.status}, {raw.iterations} iterations, MCP residual {res:.1e}")
         if watch is not None and watch.found is not None:
             found = watch.found
             steps.append({k: v for k, v in found.items() if k != "x"})
@@ -278,6 +301,7 @@ def _tighten_and_polish(mcp, nlp, engine, accept: _Acceptance, eps_schedule, pol
     if polish and not done:
         lbx, ubx = nlp.active_set_bounds(mcp, best_x)
         x0 = np.clip(best_x, lbx, ubx)
+        progress.stage("polish (active set fixed)")
         raw = engine.solve("polish", x0, lbx, ubx, 1.0, None, None)
         res = _residual(mcp, raw.x[:n])
         steps.append(_step("polish (active set fixed)", raw, res))
@@ -298,6 +322,7 @@ def _semismooth_fallback(mcp, nlp, z_best, accept: _Acceptance, steps):
     point is projected onto them before it is judged."""
     best_res = _residual(mcp, z_best)
     for label, z0 in restart_points(mcp, z_best):
+        progress.stage(f"semismooth Newton from the {label}")
         result = semismooth_newton(mcp, nlp, z0, accept.tol)
         z = np.clip(result.z, mcp.lb, mcp.ub)
         residual = _residual(mcp, z)

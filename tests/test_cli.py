@@ -18,10 +18,10 @@ def test_solve_ve_prints_summary_and_writes_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.startswith("EQUILIBRIUM FOUND: river basin (mode ve")
     data = json.loads(out.read_text())
-    assert data["status"] == "equilibrium" and data["residual"] < 1e-8
-    assert data["variables"]["x[1]"] == pytest.approx(21.1448, abs=1e-4)
-    assert data["multipliers"]["(shared)"]["cons[1]"] == pytest.approx(0.5744, abs=1e-4)
-    assert set(data["objectives"]) == {"1", "2", "3"}
+    assert data["status"] == "equilibrium" and data["residual"] < 1e-8 and data["mode"] == "ve"
+    assert data["variables"]["x[1]"]["value"] == pytest.approx(21.1448, abs=1e-4)
+    assert data["multipliers"]["cons[1]"]["<="]["(shared)"]["value"] == pytest.approx(0.5744, abs=1e-4)
+    assert set(data["agents"]) == {"1", "2", "3"}
 
 
 def test_solve_gne_reports_one_multiplier_per_agent(tmp_path, capsys):
@@ -29,8 +29,11 @@ def test_solve_gne_reports_one_multiplier_per_agent(tmp_path, capsys):
     assert main(["solve", RIVER, "--mode", "gne", "--json", str(out), "--check"]) == 0
     assert "Best-response check" in capsys.readouterr().out
     data = json.loads(out.read_text())
-    assert set(data["multipliers"]) == {"1", "2", "3"}
-    assert set(data["multipliers"]["2"]) == {"cons[1]", "cons[2]"}
+    assert set(data["multipliers"]) == {"cons[1]", "cons[2]"}
+    assert set(data["multipliers"]["cons[1]"]["<="]) == {"1", "2", "3"}
+    for agent in ("1", "2", "3"):               # --check results: KKT re-derived and best responses, all ~0
+        assert data["checks"]["kkt"][agent]["stationarity"] < 1e-6
+        assert abs(data["checks"]["best_response"][agent]["gain"]) < 1e-6
 
 
 def test_weights_and_errors(capsys):
@@ -93,8 +96,8 @@ def test_model_file_imports_a_module_next_to_it(tmp_path, capsys):
     out = tmp_path / "sol.json"
     assert main(["solve", str(model), "--mode", "ve", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["variables"]["x[1]"] == pytest.approx(0.75, abs=1e-8)
-    assert data["variables"]["x[2]"] == pytest.approx(0.25, abs=1e-8)
+    assert data["variables"]["x[1]"]["value"] == pytest.approx(0.75, abs=1e-8)
+    assert data["variables"]["x[2]"]["value"] == pytest.approx(0.25, abs=1e-8)
     assert str(tmp_path) not in sys.path                 # the folder is on sys.path only while the file runs
 
 
@@ -104,7 +107,7 @@ def test_arguments_reach_build_problem_and_unknown_ones_are_named(tmp_path, caps
     out = tmp_path / "sol.json"
     # target 2: x1 wants 2, x2 wants 1/2; VE of x1 + x2 <= 1: 2 (x1 - 2) = 2 (x2 - 1/2) -> x1 = 1.25, x2 = -0.25
     assert main(["solve", str(model), "--mode", "ve", "--arg", "target=2.0", "--json", str(out)]) == 0
-    assert json.loads(out.read_text())["variables"]["x[1]"] == pytest.approx(1.25, abs=1e-8)
+    assert json.loads(out.read_text())["variables"]["x[1]"]["value"] == pytest.approx(1.25, abs=1e-8)
     err = _error(["solve", str(model), "--arg", "tagret=2"], capsys)
     assert "--arg tagret=...: build_problem() has no parameter 'tagret'; it accepts target" in err
 
@@ -127,7 +130,7 @@ def test_output_into_a_closed_pipe_keeps_the_json(tmp_path):
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("EQUILIBRIUM FOUND: river basin")
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
-    assert json.loads(out.read_text())["variables"]["x[1]"] == pytest.approx(21.1448, abs=1e-4)
+    assert json.loads(out.read_text())["variables"]["x[1]"]["value"] == pytest.approx(21.1448, abs=1e-4)
 
 
 def test_version_and_backend_help(capsys):

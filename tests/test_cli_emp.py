@@ -20,16 +20,21 @@ def test_emp_solve_gives_the_published_variational_equilibrium(tmp_path, capsys)
     data = json.loads(out.read_text())
     assert data["status"] == "equilibrium" and data["residual"] < 1e-8
     for i, x in {1: 21.1448, 2: 16.0279, 3: 2.7260}.items():
-        assert data["variables"][f"x[{i}]"] == pytest.approx(x, abs=1e-4)
-    assert data["multipliers"]["(shared)"]["cons[1]"] == pytest.approx(0.5744, abs=1e-4)
-    assert data["multipliers"]["(shared)"]["cons[2]"] == pytest.approx(0.0, abs=1e-4)
-    assert set(data["objectives"]) == {"1", "2", "3"}
+        assert data["variables"][f"x[{i}]"]["value"] == pytest.approx(x, abs=1e-4)
+    assert data["multipliers"]["cons[1]"]["<="]["(shared)"]["value"] == pytest.approx(0.5744, abs=1e-4)
+    assert data["multipliers"]["cons[2]"]["<="]["(shared)"]["value"] == pytest.approx(0.0, abs=1e-4)
+    assert set(data["agents"]) == {"1", "2", "3"}
+    # the mode the annotation declared (VIsol), not null; Rosen weights 1 as none were given
+    assert data["mode"] == "ve" and data["weights"] == {"1": 1.0, "2": 1.0, "3": 1.0}
+    assert "(mode ve (as declared)" in text
 
 
 def test_emp_gne_mode_gives_each_agent_its_multipliers(tmp_path, capsys):
     out = tmp_path / "gne.json"
     assert main(["solve", RIVER, "--emp", EMP, "--mode", "gne", "--json", str(out)]) == 0
-    assert set(json.loads(out.read_text())["multipliers"]) == {"1", "2", "3"}
+    data = json.loads(out.read_text())
+    assert data["mode"] == "gne" and data["weights"] is None
+    assert set(data["multipliers"]["cons[1]"]["<="]) == {"1", "2", "3"}
 
 
 def test_emp_with_build_problem_only(tmp_path, capsys):
@@ -47,8 +52,8 @@ def test_emp_with_build_problem_only(tmp_path, capsys):
     out = tmp_path / "sol.json"
     assert main(["solve", str(module), "--emp", str(emp), "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["variables"]["x[1]"] == pytest.approx(0.75, abs=1e-6)
-    assert data["multipliers"]["(shared)"]["share"] == pytest.approx(0.5, abs=1e-6)
+    assert data["variables"]["x[1]"]["value"] == pytest.approx(0.75, abs=1e-6)
+    assert data["multipliers"]["share"]["<="]["(shared)"]["value"] == pytest.approx(0.5, abs=1e-6)
 
 
 @pytest.mark.parametrize("emp", [[], ["--emp", EMP]], ids=["build_problem", "emp"])

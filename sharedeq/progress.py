@@ -1,0 +1,177 @@
+"""Progress and logging: what a long solve, sweep or benchmark is doing while it runs.
+
+Two channels, both on stderr so that stdout keeps only the answer:
+
+* the ``logging`` logger ``"sharedeq"``: every stage of a solve (KKT conditions, each relaxation step, the
+  polish, the agents' checks) at INFO, with its time; configure it as any library logger
+  (``logging.basicConfig(level=logging.INFO)``);
+* a one-line tqdm progress bar (stage, Ipopt iteration, the relaxed equations' residual, elapsed time), shown
+  only when it helps: stderr is a terminal, the run has lasted more than :data:`DELAY` seconds, and nobody asked
+  for quiet. It is never shown in tests or when stderr is piped.
+
+``verbose`` (the solve option, and the command line's ``-q``/``-v``): ``0`` or False silent, ``None``
+(default) the bar when interactive, ``1`` the bar even when stderr is not a terminal, ``2`` also Ipopt's own
+iteration log (``print_level`` 5, on stdout). The environment variable ``SHAREDEQ_PROGRESS=0`` turns the bar
+off everywhere.
+
+A solve inside a :func:`track`-ed loop (a sweep, a benchmark) shows no bar of its own: the loop's bar counts the
+solves and names the current one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+
+logger = logging.getLogger("sharedeq")
+
+#: Seconds before a bar appears: runs shorter than this print nothing.
+DELAY = 1.0
+
+_active: list[Progress] = []          # the reporters of the runs now in progress, outermost first
+
+
+def interactive(verbose=None) -> bool:
+    """Whether a progress bar should be drawn for ``verbose`` (see the module docstring)."""
+    if os.environ.get("SHAREDEQ_PROGRESS") == "0" or (verbose is not None and not verbose):
+        return False
+    if verbose is not None:                       # True, 1, 2: asked for
+        return True
+    stderr_is_terminal = getattr(sys.stderr, "isatty", lambda: False)()
+    return stderr_is_terminal and "PYTEST_CURRENT_TEST" not in os.environ
+
+
+class Progress:
+    """One run's reporter: stages go to the log (INFO) and, when there is a bar, to the bar on stderr.
+
+    A run inside another one that has a bar (a solve inside a sweep) writes its stage and iteration into that
+    bar's postfix instead of drawing a second one.
+    """
+
+    def __init__(self, description: str, verbose=None, total=None, unit="it"):
+        self.description = description
+        self.started = time.perf_counter()
+        self.stage_name = ""
+        self.stage_started = self.started
+        self.iterations = 0
+        outer = next((p.bar for p in reversed(_active) if p.bar is not None), None)
+        self.owns_bar = outer is None and interactive(verbose)
+        self.bar = outer
+        if self.owns_bar:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=description, unit=unit, delay=DELAY, leave=False, file=sys.stderr,
+                            dynamic_ncols=True, bar_format=None if total else "{desc} [{elapsed}]{postfix}")
+
+    def stage(self, name: str) -> None:
+        """A new stage: log it and show its name."""
+        self.stage_name, self.stage_started, self.iterations = name, time.perf_counter(), 0
+        logger.info("%s: %s", self.description, name)
+        if self.owns_bar:
+            self.bar.set_description_str(f"{self.description}: {name}", refresh=False)
+            self._show("")
+        elif self.bar is not None:
+            self._show(name)
+
+    def done(self, what: str) -> None:
+        """Log the end of the current stage with its time (``what``: its outcome)."""
+        logger.info("%s: %s: %s (%.2f s)", self.description, self.stage_name, what,
+                    time.perf_counter() - self.stage_started)
+
+    def iteration(self, residual: float | None = None) -> None:
+        """One more Ipopt iteration of the current stage (``residual``: the relaxed equations' violation)."""
+        self.iterations += 1
+        if self.bar is not None:
+            text = f"iteration {self.iterations}" + ("" if residual is None else f", residual {residual:.1e}")
+            self._show(text if self.owns_bar else f"{self.stage_name}, {text}")
+
+    def note(self, label: str) -> None:
+        """Name the item a counted loop is about to run (logged at DEBUG)."""
+        logger.debug("%s: %s", self.description, label)
+        if self.bar is not None:
+            self._show(label)
+
+    def step(self) -> None:
+        """One more item of a counted loop done."""
+        if self.owns_bar:
+            self.bar.update(1)
+
+    def _show(self, postfix: str) -> None:
+        """Set the bar's postfix; tqdm redraws at most every 0.1 s and not before its ``delay``."""
+        self.bar.set_postfix_str(postfix, refresh=False)
+        self.bar.update(0)
+
+    def close(self) -> None:
+        if self.owns_bar:
+            self.bar.close()
+        self.bar = None
+
+
+@contextlib.contextmanager
+def run(description: str, verbose=None, total=None, unit="it"):
+    """``with run("solve river basin", verbose) as progress:`` -- the reporter that :func:`stage` and
+    :func:`iteration` talk to until the block ends."""
+    progress = Progress(description, verbose, total, unit)
+    _active.append(progress)
+    try:
+        yield progress
+    finally:
+        _active.remove(progress)
+        progress.close()
+
+
+def current() -> Progress | None:
+    """The innermost run in progress, or None."""
+    return _active[-1] if _active else None
+
+
+def stage(name: str) -> None:
+    """Report a new stage to the innermost run (nothing when none is active)."""
+    if _active:
+        _active[-1].stage(name)
+
+
+def done(what: str) -> None:
+    """Report the end of the innermost run's stage (its outcome) to the log."""
+    if _active:
+        _active[-1].done(what)
+
+
+def watching() -> bool:
+    """Whether anyone shows Ipopt's iterations (the innermost run writes to a bar)."""
+    return bool(_active) and _active[-1].bar is not None
+
+
+def iteration_watch(inner, n_equations: int):
+    """An Ipopt iteration callback ``(x, g) -> stop?`` that reports each iteration to the innermost run and then
+    asks ``inner`` (which may be None: never stop)."""
+    import numpy as np
+
+    def watch(x, g) -> bool:
+        if _active:
+            _active[-1].iteration(float(np.max(np.abs(g[:n_equations]), initial=0.0)))
+        return bool(inner(x, g)) if inner is not None else False
+
+    return watch
+
+
+def track(iterable, description: str, total=None, verbose=None, unit="it"):
+    """``for item in track(items, "sweep"):`` -- the items, with one bar for the loop (solves inside it show none).
+
+    The bar's postfix names the item about to run when it is a string or a short tuple.
+    """
+    if total is None:
+        total = len(iterable) if hasattr(iterable, "__len__") else None
+    with run(description, verbose, total, unit) as progress:
+        for item in iterable:
+            progress.note(_label(item))
+            yield item
+            progress.step()
+
+
+def _label(item) -> str:
+    text = str(item)
+    return text if len(text) <= 40 else text[:37] + "..."
