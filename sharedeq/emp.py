@@ -40,20 +40,34 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
+from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.indexed_component_slice import IndexedComponent_slice
+from pyomo.core.expr.visitor import identify_variables
 
 from sharedeq.errors import ModelError
 from sharedeq.problem import EquilibriumProblem
 
-KEYWORDS = ("equilibrium", "min", "max", "vi", "visol", "dualvar", "implicit")
-_UNSUPPORTED = ("bilevel", "dualequ", "qvi", "modeltype", "adjustequ", "disjunction")
+KEYWORDS = ("equilibrium", "min", "max", "vi", "qvi", "dualequ", "visol", "sharedequ", "dualvar", "implicit",
+            "bilevel")
+# keywords of the EMP language outside equilibrium problems, and what they belong to
+_UNSUPPORTED = {
+    "modeltype": "the reformulation of a single model (modeltype)", "adjustequ": "soft constraints",
+    "disjunction": "disjunctive programming", "default": "disjunctive programming",
+    "randvar": "stochastic programming", "jrandvar": "stochastic programming", "stage": "stochastic programming",
+    "chance": "stochastic programming", "expcost": "stochastic programming", "ovf": "optimal value functions",
+}
 _AGENT_KEYWORDS = ("min", "max")
+_VI_KEYWORDS = ("vi", "qvi", "dualequ")
 
 # keyword -> (fewest names, names come in pairs, what the keyword needs)
 _NEEDS = {
     "min": (2, False, "an objective followed by the agent's variables and equations"),
     "max": (2, False, "an objective followed by the agent's variables and equations"),
-    "vi": (2, False, "function-variable pairs, e.g. 'vi F x'"),
+    "vi": (2, False, "function-variable pairs, then the VI's constraints, e.g. 'vi F x g'"),
+    "qvi": (2, False, "function-variable pairs, each with its shadow parameter, then constraints: 'qvi F y x g'"),
+    "dualequ": (2, True, "pairs of an equation and a variable, e.g. 'dualequ H y'"),
+    "sharedequ": (1, False, "the names of shared equations"),
+    "bilevel": (1, False, "the leader's variables, then the followers' 'min'/'max' statements"),
     "visol": (1, False, "the names of shared equations"),
     "dualvar": (2, True, "pairs of a variable and an equation, e.g. 'dualvar u g'"),
     "implicit": (2, True, "pairs of a variable and its defining equation, e.g. 'implicit y defy'"),
@@ -66,15 +80,17 @@ _KINDS = {
 _IDENT = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _QUOTED = r"'[^']*'|\"[^\"]*\""
 _LEXEME = re.compile(
-    rf"(?P<space>[\s,]+)|(?P<label>{_IDENT}|{_QUOTED})\s*:|(?P<name>{_IDENT})(?P<open>\s*[(\[])?|(?P<other>.)"
+    rf"(?P<space>[\s,]+)|(?P<label>{_IDENT}|{_QUOTED})\s*:|(?P<flip>-)?(?P<name>{_IDENT})(?P<open>\s*[(\[])?"
+    rf"|(?P<other>.)"
 )
 _INDEX_BODY = re.compile(r"(?:'[^']*'|\"[^\"]*\"|[^'\"()\[\]])*")
 _BARE_INDEX = r"[^,'\"\s()\[\]]+"
 _INDEX = re.compile(rf"\s*(?:'([^']*)'|\"([^\"]*)\"|({_BARE_INDEX}))\s*")
 _CLOSE = {"(": ")", "[": "]"}
 _BAD_CHARACTER = {
-    "*": "the wildcard '*' (all remaining variables or equations) is not supported: list the names",
-    "-": "'-' before an equation (a GAMS flipped equation) is not supported",
+    "*": "a bare '*' is not a name: for every element of a component write its name alone (x), for a slice "
+         "a wildcard index (x('1',*))",
+    "-": "'-' (a flipped equation) must be followed directly by an equation's name, e.g. -cons",
 }
 
 
@@ -104,13 +120,15 @@ class Token:
 
 @dataclass(frozen=True)
 class Name:
-    """A model name as written: ``base`` component name, ``indices`` as text (None: no index list given)."""
+    """A model name as written: ``base`` component name, ``indices`` as text (None: no index list given; ``*``
+    is a wildcard), ``flip`` when written ``-name`` (a flipped equation)."""
 
     text: str
     base: str
     indices: tuple[str, ...] | None
     line: int
     col: int
+    flip: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,27 +184,33 @@ def _line_tokens(line, number):
 
 def _bad_character(char) -> str:
     if char.isdigit():
-        return "a name must start with a letter (GAMS zero functions '0 x' in vi are not supported)"
+        return ("a name must start with a letter (for a zero function list the variable alone in the vi "
+                "statement: 'vi F x z g' pairs z with the zero function)")
     return _BAD_CHARACTER.get(char, f"unexpected character {char!r}")
 
 
 def _name_token(line, number, col, m):
     """A keyword token, or a Name with its index list parsed; returns (token, position after it)."""
     base = m.group("name")
+    flip = m.group("flip") is not None
+    start = col + flip                         # where the name itself starts
     if m.group("open") is None:
         word = base.lower()
         if word in KEYWORDS:
+            if flip:
+                raise EmpError(f"'-' flips an equation; '{base}' is a keyword", number, col, line)
             return Token("keyword", word, base, number, col), m.end()
-        if word in _UNSUPPORTED:
-            raise EmpError(f"the GAMS EMP keyword '{base}' is not supported by sharedeq", number, col, line)
-        return Name(base, base, None, number, col), m.end()
+        if word in _UNSUPPORTED and not flip:
+            raise EmpError(f"the GAMS EMP keyword '{base}' belongs to {_UNSUPPORTED[word]}, outside equilibrium "
+                           f"problems; sharedeq reads the equilibrium part of empinfo only", number, col, line)
+        return Name(base, base, None, number, col, flip), m.end()
     opening = m.group("open").strip()
     close = _INDEX_BODY.match(line, m.end()).end()
     if close >= len(line) or line[close] != _CLOSE[opening]:
         raise EmpError(f"'{opening}' after '{base}' is not closed by '{_CLOSE[opening]}' on this line",
                        number, col, line)
     indices = _split_indices(line[m.end():close], number, col, line)
-    return Name(line[col - 1:close + 1], base, indices, number, col), close + 1
+    return Name(line[start - 1:close + 1], base, indices, number, col, flip), close + 1
 
 
 def _split_indices(body, number, col, line):
@@ -274,15 +298,43 @@ class SharedSpec:
 
 
 @dataclass
+class ViSpec:
+    """A ``vi``, ``qvi`` or ``dualequ`` statement: ``(function or None, variable, flip, parameter or None)``
+    pairs (None: the zero function; parameter: a QVI shadow variable) and the VI's constraints."""
+
+    keyword: str
+    pairs: list[tuple]
+    constraints: list
+    statement: Statement
+
+
+@dataclass
+class BilevelSpec:
+    """``bilevel``: the leader (the model's active Objective, the variables after ``bilevel``, the model's other
+    active constraints); the ``min``/``max`` agents are its followers."""
+
+    objective: object
+    sense: str
+    variables: list
+    constraints: list
+
+
+@dataclass
 class EmpSpec:
     """An empinfo resolved against a model: everything :class:`EquilibriumProblem` needs, as Pyomo objects."""
 
     model: object
     agents: list[AgentSpec]
     shared: list[SharedSpec]
-    vi_pairs: list[tuple]
+    vis: list[ViSpec]
     implicit: list[tuple]
     dualvars: list[tuple]
+    bilevel: BilevelSpec | None = None
+
+    @property
+    def vi_pairs(self) -> list[tuple]:
+        """Every (function, variable) pair of every VI, in order (function None: the zero function)."""
+        return [pair[:2] for vi in self.vis for pair in vi.pairs]
 
 
 def resolve_empinfo(model, annotation) -> EmpSpec:
@@ -313,13 +365,25 @@ class _Resolver:
         implicit = self.pairs(self.of("implicit"))
         skip_vars = ComponentSet(v for v, _ in implicit)
         skip_cons = ComponentSet(c for _, c in implicit)
+        leader = self.leader_variables()
         agents = [self.agent(st, skip_vars, skip_cons) for st in self.of(*_AGENT_KEYWORDS)]
-        vi_pairs = self.vi_pairs()
+        vis = [self.vi(st) for st in self.of(*_VI_KEYWORDS)]
         dualvars = self.pairs(self.of("dualvar"))
-        if not agents and not vi_pairs:
-            raise EmpError("the empinfo declares no agent ('min' or 'max') and no 'vi' pair")
+        taken = ComponentSet(skip_cons)
+        taken.update(c for vi in vis for c in vi.constraints)
+        taken.update(f for vi in vis for f, *_ in vi.pairs if isinstance(f, ConstraintData))
+        taken.update(c for a in agents for c in a.constraints)
+        bilevel = None
+        if leader is not None:
+            bilevel = self.leader(leader, taken)
+        elif not agents and not self.of("equilibrium"):
+            agents = self.long_form(taken)
+        self.zero_functions(vis)
+        if not agents and not any(vi.pairs for vi in vis):
+            raise EmpError("the empinfo declares no agent ('min' or 'max') and no 'vi' pair, and the model has no "
+                           "single active Objective to make one agent of")
         self.name_agents(agents)
-        return EmpSpec(self.model, agents, self.share(agents), vi_pairs, implicit, dualvars)
+        return EmpSpec(self.model, agents, self.share(agents), vis, implicit, dualvars, bilevel)
 
     # -------------------------------------------------------------------------------- names
     def ref(self, name: Name) -> Ref:
@@ -353,7 +417,22 @@ class _Resolver:
         if dim is not None and dim != len(name.indices):
             self.fail(name, f"'{name.base}' takes {dim} ind{'ex' if dim == 1 else 'ices'}; "
                             f"'{name.text}' gives {len(name.indices)}")
+        if "*" in name.indices:
+            return [component[k] for k in self.wildcard_keys(component, name)]
         return [component[self.key(component, name)]]
+
+    def wildcard_keys(self, component, name: Name) -> list:
+        """The keys that match ``name``'s labels where it gives one (exactly, else ignoring case); ``*`` matches
+        any label (GAMS's universal set), quoted or not."""
+        fixed = [(p, s, s.lower()) for p, s in enumerate(name.indices) if s != "*"]
+        keys = []
+        for key in component.keys():
+            text = [str(k) for k in _flat(key)]
+            if all(text[p] == s or text[p].lower() == low for p, s, low in fixed):
+                keys.append(key)
+        if not keys:
+            self.fail(name, f"'{name.text}' matches no element of '{name.base}'")
+        return keys
 
     def key(self, component, name: Name):
         if component not in self.tables:
@@ -389,6 +468,7 @@ class _Resolver:
         variables, equations, seen_equation = [], ComponentSet(), False
         for ref in refs[1:]:
             self.expect(ref, ("variable", "equation"), owner)
+            self.no_flip(ref)
             if ref.kind == "equation":
                 seen_equation = True
                 equations.update(c for c in ref.items if c not in skip_cons)
@@ -404,7 +484,13 @@ class _Resolver:
             self.fail(st, f"{owner} controls no variables: list them after the objective")
         return AgentSpec(st.label, st.keyword, objective, variables, list(equations), st)
 
+    def no_flip(self, ref: Ref):
+        """``-name`` flips an equation (and only an equation: GAMS's ``-e``)."""
+        if ref.name.flip and ref.kind != "equation":
+            self.fail(ref.name, f"'-' flips an equation, but '{ref.name.text}' is {_article(ref.kind)}")
+
     def objective(self, ref: Ref, st: Statement):
+        self.no_flip(ref)
         self.expect(ref, ("variable", "objective", "expression"), f"the objective of '{st.word}'")
         if len(ref.items) != 1:
             example = gams_name(ref.items[0]) if ref.items else f"{ref.name.base}(...)"
@@ -412,23 +498,100 @@ class _Resolver:
                                 f"{len(ref.items)}; give its index, e.g. '{example}'")
         return ref.items[0]
 
-    def vi_pairs(self) -> list[tuple]:
-        pairs = []
-        for st in self.of("vi"):
-            refs = [self.ref(n) for n in st.args]
-            for k in range(0, len(refs), 2):
-                function = refs[k]
-                if function.kind == "variable":
-                    self.fail(function.name, f"vi: variable '{function.name.text}' has no function before it "
-                                             f"(a GAMS zero function); only 'vi F x' pairs are supported")
-                self.expect(function, ("equation", "expression"), "vi")
-                if k + 1 == len(refs) or refs[k + 1].kind != "variable":
-                    self.fail(function.name, f"vi: '{function.name.text}' is not followed by its variable; "
-                                             f"VI constraints (GAMS 'vi F x g') are not supported")
-                for f, var in self.pair(function, refs[k + 1]):
-                    self.claim(var, f"'{st.word}'", refs[k + 1].name)
-                    pairs.append((f, var))
-        return pairs
+    def vi(self, st: Statement) -> ViSpec:
+        """``vi``/``qvi``/``dualequ``: an equation or expression followed by a variable is a pair (in ``qvi`` a
+        second variable after it is the pair's shadow parameter); a variable alone has the zero function; an
+        equation not followed by a variable is a constraint of the VI (GAMS's ``vi F x g``)."""
+        refs = [self.ref(n) for n in st.args]
+        pairs, constraints, k = [], [], 0
+        while k < len(refs):
+            ref = refs[k]
+            self.no_flip(ref)
+            after = refs[k + 1] if k + 1 < len(refs) else None
+            if ref.kind == "variable":
+                if st.keyword == "dualequ":
+                    self.fail(ref.name, f"dualequ: expected an equation here (pairs 'dualequ H y'), but "
+                                        f"'{ref.name.text}' is a variable")
+                for var in ref.items:
+                    self.claim(var, f"'{st.word}'", ref.name)
+                    pairs.append((None, var, False, None))
+                k += 1
+                continue
+            self.expect(ref, ("equation", "expression"), st.word)
+            if after is None or after.kind != "variable":
+                if ref.kind == "expression" or st.keyword == "dualequ":
+                    self.fail(ref.name, f"{st.word}: '{ref.name.text}' is not followed by its variable")
+                constraints.extend(ref.items)
+                k += 1
+                continue
+            matched = self.pair(ref, after)
+            k += 2
+            for _, var in matched:
+                self.claim(var, f"'{st.word}'", after.name)
+            shadows = [None] * len(matched)
+            if st.keyword == "qvi" and k < len(refs) and refs[k].kind == "variable":
+                shadows = [x for _, x in self.pair(after, refs[k])]
+                for x in shadows:
+                    self.claim(x, f"'{st.word}' as the shadow parameter", refs[k].name)
+                k += 1
+            pairs += [(function, var, ref.name.flip, shadow)
+                      for (function, var), shadow in zip(matched, shadows, strict=True)]
+        if not pairs:
+            self.fail(st, f"'{st.word}' names no variable: pair each function with its variable ('{st.word} F x')")
+        return ViSpec(st.keyword, pairs, constraints, st)
+
+    def zero_functions(self, vis):
+        """JAMS's rule for unmatched variables: one that appears in a VI's constraints but nowhere in the empinfo
+        is a variable of that VI with the zero function (GAMS EMP library model zerofunc)."""
+        for vi in vis:
+            for con in vi.constraints:
+                for var in identify_variables(con.body, include_fixed=False):
+                    if var not in self.claims:
+                        self.claims[var] = (f"the '{vi.statement.word}' on line {vi.statement.line}", vi.statement)
+                        vi.pairs.append((None, var, False, None))
+
+    def long_form(self, taken) -> list[AgentSpec]:
+        """No ``equilibrium`` and no agent: GAMS's long-form solve, one agent that minimises (or maximises) the
+        model's single active Objective over every variable and active constraint the empinfo does not claim
+        (``dualequ H y`` peels H and y off it)."""
+        objectives = list(self.model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+        if len(objectives) != 1:
+            return []
+        objective = objectives[0]
+        constraints = [c for c in self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+                       if c not in taken]
+        variables = ComponentSet()
+        for expr in [objective.expr] + [c.body for c in constraints]:
+            variables.update(v for v in identify_variables(expr, include_fixed=False) if v not in self.claims)
+        st = Statement("min" if objective.sense == pyo.minimize else "max", "min", (), 1, 1)
+        for var in variables:
+            self.claims[var] = (f"the agent of Objective {objective.name}", st)
+        return [AgentSpec(None, st.keyword, objective, list(variables), constraints, st)]
+
+    def leader_variables(self):
+        """The variables after ``bilevel`` (claimed by the leader), or None without a ``bilevel`` statement."""
+        statements = self.of("bilevel")
+        if not statements:
+            return None
+        if len(statements) > 1:
+            self.fail(statements[1], "'bilevel' may appear once")
+        variables = []
+        for ref in map(self.ref, statements[0].args):
+            self.expect(ref, ("variable",), statements[0].word)
+            for var in ref.items:
+                self.claim(var, "the bilevel leader", ref.name)
+                variables.append(var)
+        return variables
+
+    def leader(self, variables, taken) -> BilevelSpec:
+        objectives = list(self.model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+        if len(objectives) != 1:
+            self.fail(self.of("bilevel")[0], f"bilevel: the leader's objective is the model's active Objective; "
+                                             f"the model has {len(objectives)}")
+        constraints = [c for c in self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
+                       if c not in taken]
+        sense = "min" if objectives[0].sense == pyo.minimize else "max"
+        return BilevelSpec(objectives[0], sense, variables, constraints)
 
     def pairs(self, statements) -> list[tuple]:
         """(variable, equation) pairs of ``dualvar`` or ``implicit`` statements; claims the variables."""
@@ -469,8 +632,8 @@ class _Resolver:
         for agent in agents:
             for con in agent.constraints:
                 owners.setdefault(con, []).append(agent.name)
-        visol = ComponentMap()
-        for st in self.of("visol"):
+        declared = ComponentMap()
+        for st in self.of("visol", "sharedequ"):
             for ref in map(self.ref, st.args):
                 self.expect(ref, ("equation",), st.word)
                 for con in ref.items:
@@ -478,7 +641,11 @@ class _Resolver:
                         self.fail(ref.name, f"{st.word}: '{gams_name(con)}' is not a shared equation: it is "
                                             f"listed by {len(owners.get(con, ()))} agent(s), a shared one by "
                                             f"several")
-                    visol[con] = ref.name
+                    if con in declared and declared[con] != st.keyword:
+                        self.fail(ref.name, f"'{gams_name(con)}' is declared both VIsol (one multiplier) and "
+                                            f"sharedequ (one per agent)")
+                    declared[con] = st.keyword
+        visol = ComponentSet(c for c, keyword in declared.items() if keyword == "visol")
         for agent in agents:
             agent.constraints = [c for c in agent.constraints if len(owners[c]) == 1]
         return [SharedSpec(c, tuple(names), c in visol) for c, names in owners.items() if len(names) > 1]
@@ -515,28 +682,56 @@ def _default_names(objectives) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- building
-def problem_from_empinfo(model, text, name=None) -> EquilibriumProblem:
+def problem_from_empinfo(model, text, name=None):
     """Build an :class:`EquilibriumProblem` on ``model`` from GAMS empinfo ``text``.
 
     Each ``min``/``max`` statement becomes an agent (a variable objective is passed as is: GAMS ``obj(i)``
     defined by ``objdef(i)``); equations listed by several agents are shared among them, variationally if named
-    in ``VIsol``; ``vi``, ``dualvar`` and ``implicit`` pairs become :meth:`~EquilibriumProblem.add_vi`,
+    in ``VIsol``; ``vi``/``dualequ`` and ``qvi`` statements become :meth:`~EquilibriumProblem.add_vi` and
+    :meth:`~EquilibriumProblem.add_qvi`, ``dualvar`` and ``implicit`` pairs
     :meth:`~EquilibriumProblem.add_dualvar` and :meth:`~EquilibriumProblem.add_implicit`. An ``implicit``
     variable (and its defining equation) listed by agents is left out of their lists: it belongs to no agent.
+    Without ``equilibrium`` and without agents, the model's single active Objective is one agent that owns
+    everything the empinfo leaves (GAMS's long-form solve). With ``bilevel`` the result is a
+    ``sharedeq.Bilevel`` (leader: the model's active Objective; followers: the ``min``/``max`` agents).
     """
     spec = resolve_empinfo(model, text)
+    if spec.bilevel is not None:
+        return _bilevel(spec, name)
     problem = EquilibriumProblem(model) if name is None else EquilibriumProblem(model, name=name)
     for agent in spec.agents:
         problem.add_agent(agent.name, agent.objective, agent.variables, agent.constraints, sense=agent.sense)
     for shared in spec.shared:
         problem.add_shared([shared.constraint], agents=list(shared.agents), variational=shared.variational)
-    for function, variable in spec.vi_pairs:
-        problem.add_vi(function, variable)
+    for vi in spec.vis:
+        functions, variables, flips, shadows = (list(column) for column in zip(*vi.pairs, strict=True))
+        if vi.keyword == "qvi":
+            problem.add_qvi(functions, variables, shadows, constraints=vi.constraints)
+        else:
+            problem.add_vi(functions, variables, constraints=vi.constraints, flip=flips, statement=vi.keyword)
     for variable, constraint in spec.implicit:
         problem.add_implicit(variable, constraint)
     for variable, constraint in spec.dualvars:
         problem.add_dualvar(variable, constraint)
     return problem
+
+
+def _bilevel(spec, name):
+    """A ``sharedeq.Bilevel`` from a resolved ``bilevel`` empinfo (the leader and its followers)."""
+    leader = spec.bilevel
+    try:
+        from sharedeq.bilevel import Bilevel
+    except ImportError:
+        raise EmpError("bilevel needs sharedeq.Bilevel, which this installation does not have") from None
+    if spec.vis or spec.implicit or spec.dualvars:
+        raise EmpError("bilevel: vi, qvi, dualequ, implicit and dualvar statements are not supported with bilevel")
+    bilevel = Bilevel(spec.model, name=name)
+    bilevel.set_leader(leader.objective, leader.variables, leader.constraints, sense=leader.sense)
+    for agent in spec.agents:
+        bilevel.add_follower(agent.name, agent.objective, agent.variables, agent.constraints, sense=agent.sense)
+    for shared in spec.shared:
+        bilevel.add_shared([shared.constraint], agents=list(shared.agents))
+    return bilevel
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -575,39 +770,46 @@ def _quote(text: str) -> str:
 
 def _compress(items) -> list[str]:
     """Names of ``items``; a whole indexed component is one name where its elements are in order."""
+    return _group_words([(False, (item,)) for item in items])
+
+
+def _group_words(rows) -> list[str]:
+    """Words for rows ``(flip, objects)`` of equal arity: a run of rows that runs through whole indexed components
+    element by element, in their order and with one flip, is written once as the components' names.
+
+    Each check stops at the first element that does not fit, so a model of N single elements costs O(N)."""
     words, k = [], 0
-    while k < len(items):
-        component = items[k].parent_component()
-        run = list(component.values()) if component.is_indexed() else []
-        if run and len(run) <= len(items) - k and all(a is b for a, b in zip(run, items[k:], strict=False)):
-            words.append(gams_name(component))
-            k += len(run)
-        else:
-            words.append(gams_name(items[k]))
-            k += 1
+    while k < len(rows):
+        flip, objects = rows[k]
+        components = [_component(o) for o in objects]
+        n = _whole_run(components, rows, k)
+        names = [gams_name(o) for o in (components if n else objects)]
+        words += [("-" if flip else "") + names[0], *names[1:]]
+        k += n or 1
     return words
 
 
-def _pair_words(pairs) -> list[str]:
-    """Names of (left, right) pairs, writing two whole components when they pair element by element."""
-    words, k = [], 0
-    while k < len(pairs):
-        left, right = (_component(p) for p in pairs[k])
-        if _whole_pair(left, right, pairs[k:]):
-            words += [gams_name(left), gams_name(right)]
-            k += len(left)
-        else:
-            words += [gams_name(p) for p in pairs[k]]
-            k += 1
-    return words
+def _whole_run(components, rows, k) -> int:
+    """The length of the whole-component run that starts at row ``k``, or 0."""
+    first = components[0]
+    if not all(c.is_indexed() for c in components) or len(first) > len(rows) - k:
+        return 0
+    if any(len(c) != len(first) for c in components):
+        return 0
+    flip = rows[k][0]
+    for j, key in enumerate(first.keys()):
+        row_flip, objects = rows[k + j]
+        if row_flip != flip or any(key not in c or objects[i] is not c[key] for i, c in enumerate(components)):
+            return 0
+    return len(first)
 
 
-def _whole_pair(left, right, pairs) -> bool:
-    if not (left.is_indexed() and right.is_indexed() and len(left) <= len(pairs)):
-        return False
-    if set(left.keys()) != set(right.keys()):
-        return False
-    return all(a is left[key] and b is right[key] for (a, b), key in zip(pairs, left.keys(), strict=False))
+def _vi_words(pairs) -> list[str]:
+    """A VI's pairs: zero-function variables first (alone), then ``[-]F x [shadow]`` groups."""
+    zero = [p.variable for p in pairs if p.function is None]
+    paired = [(p.flip, (p.function, p.variable) + ((p.parameter,) if p.parameter is not None else ()))
+              for p in pairs if p.function is not None]
+    return _compress(zero) + _group_words(paired)
 
 
 def to_empinfo(problem) -> str:
@@ -615,28 +817,41 @@ def to_empinfo(problem) -> str:
 
     Objectives, vi functions and pair members must be named Pyomo objects (a variable, an Objective, a named
     Expression, a Constraint). Agents are labelled (``name: min ...``) when their names differ from the names
-    the empinfo would give them.
+    the empinfo would give them. Linear in the size of the problem.
     """
     agents = problem.agents
     labelled = _default_names([a.objective for a in agents]) != [a.name for a in agents]
     lines = ["equilibrium"]
     if problem.implicit:
-        lines.append(" ".join(["implicit", *_pair_words(problem.implicit)]))
+        lines.append(" ".join(["implicit", *_compress_pairs(problem.implicit)]))
     variational = [s.constraint for s in problem.shared if s.variational]
     if variational:
         lines.append(" ".join(["VIsol", *_compress(variational)]))
+    shared_of: dict[str, list] = {}
+    for s in problem.shared:
+        for name in s.agents:
+            shared_of.setdefault(name, []).append(s.constraint)
     for agent in agents:
         own = ComponentSet(agent.constraints)
-        equations = list(agent.constraints) + [
-            s.constraint for s in problem.shared if agent.name in s.agents and s.constraint not in own
-        ]
+        equations = list(agent.constraints) + [c for c in shared_of.get(agent.name, ()) if c not in own]
         words = [agent.sense, gams_name(agent.objective), *_compress(agent.variables), *_compress(equations)]
         lines.append((f"{_label(agent.name)}: " if labelled else "") + " ".join(words))
-    if problem.vi_pairs:
-        lines.append(" ".join(["vi", *_pair_words([(p.function, p.variable) for p in problem.vi_pairs])]))
+    blocks: dict = {}
+    for pair in problem.vi_pairs:
+        blocks.setdefault(getattr(pair, "block", None), []).append(pair)
+    if None in blocks:
+        lines.append(" ".join(["vi", *_vi_words(blocks.pop(None))]))
+    for number, pairs in blocks.items():
+        block = problem.vi_blocks[number]
+        statement = block.statement if block.statement != "dualequ" or not block.constraints else "vi"
+        lines.append(" ".join([statement, *_vi_words(pairs), *_compress(block.constraints)]))
     if problem.dualvars:
-        lines.append(" ".join(["dualvar", *_pair_words(problem.dualvars)]))
+        lines.append(" ".join(["dualvar", *_compress_pairs(problem.dualvars)]))
     return "\n".join(lines) + "\n"
+
+
+def _compress_pairs(pairs) -> list[str]:
+    return _group_words([(False, tuple(pair)) for pair in pairs])
 
 
 def _label(name: str) -> str:

@@ -79,6 +79,7 @@ class FakeProblem:
         self.model, self.name = model, name
         self.calls = []
         self.agents, self.shared, self.vi_pairs, self.implicit, self.dualvars = [], [], [], [], []
+        self.vi_blocks = []
 
     def add_agent(self, name, objective, variables, constraints=(), sense=None):
         self.calls.append(("add_agent", name, sense))
@@ -90,9 +91,13 @@ class FakeProblem:
         self.shared += [SimpleNamespace(constraint=c, agents=tuple(agents), variational=variational)
                         for c in constraints]
 
-    def add_vi(self, function, variable):
+    def add_vi(self, function, variable, constraints=(), flip=False, statement="vi"):
         self.calls.append(("add_vi",))
-        self.vi_pairs.append(SimpleNamespace(function=function, variable=variable))
+        EquilibriumProblem._add_pairs(self, function, variable, None, constraints, flip, statement)
+
+    def add_qvi(self, function, variable, parameter=None, constraints=()):
+        self.calls.append(("add_qvi",))
+        EquilibriumProblem._add_pairs(self, function, variable, parameter, constraints, False, "qvi")
 
     def add_implicit(self, variable, constraint):
         self.calls.append(("add_implicit",))
@@ -174,9 +179,9 @@ def test_agent_labels_bare_or_quoted():
 
 
 @pytest.mark.parametrize("text, line, col, message", [
-    ("min obj(1) * cons", 1, 12, "wildcard '*'"),
-    ("min obj(1) -cons", 1, 12, "flipped equation"),
-    ("vi 0 x", 1, 4, "zero functions"),
+    ("min obj(1) * cons", 1, 12, "a bare '\\*' is not a name"),
+    ("min obj(1) - cons", 1, 12, "must be followed directly by an equation's name"),
+    ("vi 0 x", 1, 4, "zero function"),
     ("min obj(1 x", 1, 5, "not closed"),
     ("min obj[1) x", 1, 5, "not closed"),
     ("min obj(1,) x", 1, 5, "malformed index list"),
@@ -189,7 +194,11 @@ def test_agent_labels_bare_or_quoted():
     ("VIsol\nmin obj x", 1, 1, "shared equations"),
     ("dualvar u g v", 1, 1, "pairs of a variable and an equation"),
     ("implicit y", 1, 1, "defining equation"),
-    ("bilevel x min obj y", 1, 1, "'bilevel' is not supported"),
+    ("equilibrium\n  disjunction b x", 2, 3, "'disjunction' belongs to disjunctive programming"),
+    ("randvar d normal 1 2", 1, 1, "'randvar' belongs to stochastic programming"),
+    ("min obj x\nmodeltype mcp", 2, 1, "outside equilibrium problems"),
+    ("min obj x\n ovf", 2, 2, "optimal value functions"),
+    ("equilibrium\n-vi F x", 2, 1, "'-' flips an equation; 'vi' is a keyword"),
     ("firm: vi F p", 1, 1, "must be followed by min or max"),
     ("min obj x\nfirm:", 2, 1, "must be followed by min or max"),
     ("min obj x; cons", 1, 10, "unexpected character ';'"),
@@ -292,9 +301,15 @@ def test_ambiguous_index_text():
     ("min obj(1) x(1) cons x(2)", 1, 22, "variable 'x\\(2\\)' comes after the equations"),
     ("min obj(1) i", 1, 12, "'i' is a Set"),
     ("min obj(1) objdef(1)", 1, 1, "controls no variables"),
-    ("vi x(1) objdef(1) x(2)", 1, 4, "no function before it"),
-    ("vi objdef x cons", 1, 13, "VI constraints"),
-    ("vi objdef(1) cons(1)", 1, 4, "not followed by its variable"),
+    ("vi objdef(1) cons(1)", 1, 1, "'vi' names no variable"),
+    ("min obj(1) -x(1)", 1, 12, "'-' flips an equation, but 'x\\(1\\)' is a variable"),
+    ("min -obj(1) x(1)", 1, 5, "'-' flips an equation"),
+    ("dualequ x(1) objdef(1)", 1, 9, "dualequ: expected an equation here"),
+    ("vi cons(*) x(1) objdef(1)", 1, 12, "cannot pair 'cons\\(\\*\\)' \\(2 elements\\)"),
+    ("vi objdef(1) x('*')", 1, 14, "cannot pair 'objdef\\(1\\)' \\(1 elements\\) with 'x\\('\\*'\\)' \\(3"),
+    ("min obj(1) x(1) objdef('7')", 1, 17, "\\(7\\) is not an index of 'objdef'"),
+    ("VIsol cons\nsharedequ cons\nmin obj(1) x(1) cons\nmin obj(2) x(2) cons", 2, 11, "both VIsol"),
+    ("qvi objdef(1) x(1) x(1)", 1, 20, "already claimed"),
     ("vi cons x", 1, 9, "cannot pair 'cons' \\(2 elements\\) with 'x' \\(3 elements\\)"),
     ("dualvar x(1) obj(1)", 1, 14, "dualvar: expected an equation here"),
     ("min obj(1) x(1)\nfirm: min obj(2) x(2)\nfirm: min obj(3) x(3)", 3, 7, "'firm' is used twice"),
