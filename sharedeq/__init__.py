@@ -21,6 +21,7 @@ from sharedeq.errors import SolverUnavailable as SolverUnavailable
 # ``import sharedeq`` and ``sharedeq --help`` do not pay for Pyomo, casadi, pandas and scipy up front.
 _EXPORTS = {
     "Certificate": "certify", "certify": "certify", "certify_agent": "certify",
+    "Bilevel": "bilevel", "ExtremeSolution": "extreme", "multiplier": "extreme",
     "Finding": "diagnose", "diagnose": "diagnose",
     "EmpError": "emp", "EmpInfo": "emp", "gams_name": "emp", "parse_empinfo": "emp", "problem_from_empinfo": "emp",
     "resolve_empinfo": "emp", "to_empinfo": "emp",

@@ -208,7 +208,7 @@ def extreme(problem, objective, mode="gne", sense="max", starts=8, seed=0, *, we
             scope = "global"
             method = f"branch and bound over {search.nodes} nodes, every piece convex"
             if search.z is not None:
-                candidates.append(search.z)
+                candidates.append(_refine(mpec, search.z, options, tol, steps))
     if scope != "global":
         method = (f"local: Scholtes relaxation, best of {starts} starts (seed {seed}); the MPEC is nonconvex, "
                   f"so another equilibrium may do better" +
@@ -628,6 +628,21 @@ def _neighbouring_pieces(mpec, solver, x, lbx, ubx, value, steps, label, rounds=
         if not improved:
             break
     return x, lbx, ubx, value
+
+
+def _refine(mpec: _MPEC, z, options, tol, steps) -> np.ndarray:
+    """The branch and bound's point (accurate to HiGHS's tolerances) re-optimised over its piece by Ipopt; of the
+    two, the better one that solves the MCP to ``tol`` (else the one with the smaller residual)."""
+    nlp = mpec.nlp
+    x = nlp.start(mpec.mcp, z)
+    x[: nlp.n_z] = z
+    lbx, ubx = nlp.active_set_bounds(mpec.mcp, x)
+    refined, _ = _piece(mpec, _ScholtesNLP(mpec, options), x, lbx, ubx, steps, "branch and bound point")
+    points = [z] if refined is None else [z, refined[: nlp.n_z]]
+    passing = [p for p in points if _mcp_residual(mpec.mcp, p) <= tol and mpec.side_violation(p) <= tol]
+    if passing:
+        return min(passing, key=lambda p: mpec.sign * mpec.value(p))
+    return min(points, key=lambda p: _mcp_residual(mpec.mcp, p))
 
 
 def _mcp_residual(mcp, z) -> float:
