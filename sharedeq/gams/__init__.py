@@ -1,0 +1,212 @@
+"""Read GAMS models as they are: ``sharedeq.read_gams("transmcp.gms").solve()``, no GAMS needed.
+
+The pipeline, one module per step:
+
+| step | module | what it does |
+|---|---|---|
+| compile-time | :mod:`sharedeq.gams.lexer` | ``$`` control options, comments, ``%name%``, ``$onecho``; the scanner |
+| parse | :mod:`sharedeq.gams.parser` | statements and expressions as an AST |
+| run | :mod:`sharedeq.gams.evaluate` | sets, parameters, assignments, attributes, loops, put files up to ``solve`` |
+| build | :mod:`sharedeq.gams.build` | the solved model's equations as Pyomo constraints or MCP pairs |
+
+The subset read is that of equilibrium models (see :func:`read_gams`); anything else is refused with a
+:class:`GamsError` (a :class:`sharedeq.ModelError`) naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sharedeq.gams.lexer import GamsError
+
+__all__ = ["GamsError", "GamsModel", "GamsNote", "read_gams"]
+
+_EMP_FILES = ("%emp.info%", "emp.info", "empinfo.txt", "empinfo.dat")
+_NLP_KINDS = ("nlp", "lp", "qcp", "dnlp")
+
+
+class GamsNote(UserWarning):
+    """Something in a GAMS file that was read but does not change the model (an option file, a later solve)."""
+
+
+@dataclass
+class GamsModel:
+    """A GAMS model as read: the Pyomo ``model``, its ``kind`` ("emp", "mcp" or "nlp"), the
+    :class:`~sharedeq.EquilibriumProblem` (emp, nlp) or :class:`~sharedeq.MCP` (mcp), and what was noted."""
+
+    path: str | None
+    kind: str
+    model: object
+    problem: object = None
+    mcp: object = None
+    empinfo: str | None = None
+    title: str | None = None
+    model_name: str = ""
+    options: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def solve(self, **options):
+        """Solve with :func:`sharedeq.solve` (an MCP) or ``problem.solve`` (emp, nlp); returns a Solution."""
+        if self.mcp is not None:
+            from sharedeq.solve import solve
+
+            return solve(self.mcp, **options)
+        return self.problem.solve(**options)
+
+    def __repr__(self) -> str:
+        where = Path(self.path).name if self.path else "text"
+        return f"GamsModel({where}: model {self.model_name}, using {self.kind})"
+
+
+def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
+    """Read the GAMS model in the file ``path`` (or the string ``text``) up to its first ``solve`` statement.
+
+    The subset read: ``Set``/``Alias`` (ranges ``1*10``, several dimensions, quoted labels, explanatory text),
+    ``Parameter``/``Scalar``/``Table`` with data, assignments (with ``$`` conditions, ``sum``/``prod``/``smin``/
+    ``smax``, ``ord``, ``card``, lags ``t-1``), ``Variable`` types and ``.lo``/``.up``/``.l``/``.fx``,
+    ``Equation`` definitions (``=e=``, ``=g=``, ``=l=``, ``=n=``), ``Model`` (with ``e.x`` pairs or ``/all/``),
+    ``solve ... using emp|mcp|nlp|lp``, ``loop``/``if``, ``file``/``put`` (for the empinfo), comments,
+    ``$title``, ``$set``/``%name%``, ``$onecho``. The empinfo text comes from ``empinfo`` if given, else from
+    what the file writes to ``%emp.info%`` (``put`` or ``$onecho``), else from ``empinfo.txt`` beside the file.
+    ``defines`` sets ``%name%`` values (as ``gams --name=value``).
+    """
+    from sharedeq.gams.build import ModelBuilder
+    from sharedeq.gams.evaluate import Interpreter
+    from sharedeq.gams.lexer import Scanner, preprocess
+    from sharedeq.gams.parser import parse
+
+    if text is None:
+        if path is None:
+            raise GamsError("read_gams needs a path or text")
+        file = Path(path)
+        if not file.is_file():
+            raise GamsError(f"no such GAMS file: {path}")
+        text = file.read_text(errors="replace")
+    source = preprocess(text, None if path is None else str(path), defines)
+    interpreter = Interpreter(source)
+    statements = parse(Scanner(source))
+    solve = interpreter.run(statements)
+    if solve is None:
+        raise GamsError("the file has no solve statement, so it names no model to read", path=path)
+    kind = _kind(solve, interpreter)
+    name = source.title or (Path(path).stem if path else solve.model)
+    builder = ModelBuilder(interpreter, solve, name)
+    equations = builder.equations()
+    builder.build_rows(equations)
+    result = GamsModel(None if path is None else str(path), kind, builder.model, title=source.title,
+                       model_name=solve.model, notes=list(source.notes) + interpreter.notes)
+    files = _written_files(source, interpreter)
+    result.options = _option_files(files, result.notes)
+    if kind == "mcp":
+        from sharedeq.mcp import mcp_from_pyomo
+
+        builder.complementarities(equations)
+        result.mcp = mcp_from_pyomo(builder.model)
+    else:
+        builder.constraints(equations)
+        if kind == "emp":
+            result.empinfo = empinfo if empinfo is not None else _empinfo(files, path, solve, interpreter)
+        if kind == "emp" and result.empinfo is not None:
+            from sharedeq.emp import problem_from_empinfo
+
+            result.problem = problem_from_empinfo(builder.model, result.empinfo, name=name)
+            _note_shared(result)
+        else:
+            result.kind = "nlp"
+            result.problem = _single_agent(builder, solve, interpreter, name)
+    _note_unused(files, result.notes)
+    for note in result.notes:
+        warnings.warn(note, GamsNote, stacklevel=2)
+    return result
+
+
+def _kind(solve, interpreter) -> str:
+    kind = solve.kind
+    if kind in ("emp", "mcp"):
+        return kind
+    if kind in _NLP_KINDS:
+        if solve.sense is None:
+            raise interpreter.error(f"solve {solve.model} using {kind} needs 'minimizing' or 'maximizing' and an "
+                                    f"objective variable", solve)
+        return "nlp"
+    raise interpreter.error(f"'solve ... using {kind}' is not supported: only emp, mcp and nlp/lp/qcp/dnlp models",
+                            solve)
+
+
+def _written_files(source, interpreter) -> dict[str, str]:
+    """Files the model writes: ``$onecho``/``$echo`` text and ``put`` output, by the path as written."""
+    files = dict(source.echoes)
+    for path, chunks in interpreter.written.items():
+        files[path] = files.get(path, "") + "".join(chunks)
+    return files
+
+
+def _empinfo(files, path, solve, interpreter) -> str | None:
+    for name in files:
+        if name.lower() in _EMP_FILES or name.lower().endswith(("/emp.info", "\\emp.info")):
+            return files.pop(name)
+    if path is not None:
+        for name in ("empinfo.txt", "emp.info"):
+            beside = Path(path).parent / name
+            if beside.is_file():
+                return beside.read_text()
+    if solve.sense is None:
+        raise interpreter.error(f"solve {solve.model} using emp: no empinfo found (nothing written to %emp.info% "
+                                f"and no empinfo.txt beside the model)", solve)
+    return None
+
+
+def _option_files(files, notes) -> dict:
+    """Solver option files (``*.opt``): JAMS's ``SharedEqu`` is read, the rest noted and ignored."""
+    options = {}
+    for name in list(files):
+        if not name.lower().endswith(".opt"):
+            continue
+        text = files.pop(name)
+        words = [line.split()[0].lower() for line in text.splitlines() if line.strip() and line.split()[0][0] != "*"]
+        if "sharedequ" in words:
+            options["SharedEqu"] = True
+            words.remove("sharedequ")
+        if words:
+            notes.append(f"option file {name}: {', '.join(words)} ignored (solver options do not change the model)")
+    return options
+
+
+def _note_unused(files, notes):
+    for name in files:
+        notes.append(f"the file {name} written by the model is not used")
+
+
+def _note_shared(result):
+    shared = [s for s in result.problem.shared if not s.variational]
+    if shared and not result.options.get("SharedEqu"):
+        result.notes.append(f"{len(shared)} equation(s) shared by several agents without VIsol and without JAMS's "
+                            f"SharedEqu option: read as shared constraints with one multiplier per agent "
+                            f"(generalized Nash), as JAMS does with SharedEqu")
+
+
+def _single_agent(builder, solve, interpreter, name):
+    """``solve m using nlp minimizing z``: one agent optimising ``z`` over the model's other variables."""
+    from sharedeq.gams.evaluate import GVariable
+    from sharedeq.problem import EquilibriumProblem
+
+    objective = interpreter.symbol(solve.objective, solve, (GVariable,))
+    if objective.domain:
+        raise interpreter.error(f"the objective {objective.name} must be a scalar variable", solve)
+    var = builder.instances.get((objective.name, ()))
+    if var is None:
+        raise interpreter.error(f"the objective variable {objective.name} appears in no equation of model "
+                                f"{solve.model}", solve)
+    variables = [v for v in builder.instances.values() if v is not var and not v.fixed]
+    constraints = list(builder.model.component_data_objects(_constraint_type(), active=True))
+    problem = EquilibriumProblem(builder.model, name=name)
+    problem.add_agent(solve.model, objective=var, variables=variables, constraints=constraints, sense=solve.sense)
+    return problem
+
+
+def _constraint_type():
+    import pyomo.environ as pyo
+
+    return pyo.Constraint

@@ -1,0 +1,720 @@
+"""Running the statements of a GAMS file up to its ``solve``: sets, parameters, assignments, variable
+attributes, ``loop``/``if``, and ``put`` files; expressions evaluated to numbers or to Pyomo expressions.
+
+GAMS semantics kept here: labels and names are case-insensitive (the first spelling is kept); a parameter is
+sparse with default 0; ``a$c`` is ``a`` where ``c`` is nonzero and 0 elsewhere, and on the left of ``=`` it
+leaves the old value where ``c`` is 0; assignments run element by element in set order (so ``p(t) = p(t-1)``
+sees the new ``p(t-1)``); a lag that leaves the set (``x(t-1)`` at the first ``t``) makes the reference 0 (a
+variable's term is dropped); ``ord(i)`` is the position of ``i`` in the set it runs over, ``card(s)`` the number
+of elements (of a parameter: of nonzero values).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from sharedeq.gams.lexer import GamsError, Source
+from sharedeq.gams.parser import (
+    Agg,
+    Alias,
+    Assignment,
+    Binary,
+    Call,
+    Declaration,
+    Dollar,
+    Domain,
+    EquationDefinition,
+    FileStatement,
+    If,
+    Index,
+    Loop,
+    ModelStatement,
+    Num,
+    Put,
+    Ref,
+    Skipped,
+    Solve,
+    Unary,
+)
+
+VARIABLE_DEFAULTS = {  # type -> (lower, upper)
+    "free": (-math.inf, math.inf), "positive": (0.0, math.inf), "negative": (-math.inf, 0.0),
+    "binary": (0.0, 1.0), "integer": (0.0, math.inf), "sos1": (0.0, math.inf), "sos2": (0.0, math.inf),
+    "semicont": (0.0, math.inf), "semiint": (0.0, math.inf),
+}
+EMP_INFO = "%emp.info%"
+
+
+@dataclass
+class GSet:
+    name: str
+    domain: tuple[str, ...]
+    elements: dict = field(default_factory=dict)        # label tuple -> None, in order
+    line: int = 0
+    _positions: dict | None = None
+    _order: list | None = None
+
+    @property
+    def dim(self) -> int:
+        return len(self.domain)
+
+    def changed(self):
+        self._positions = self._order = None
+
+    def position(self, label) -> int | None:
+        """1-based position of a one-dimensional element."""
+        if self._positions is None:
+            self._positions = {key[0]: k for k, key in enumerate(self.elements, 1)}
+        return self._positions.get(label)
+
+    def at(self, position) -> str | None:
+        if self._order is None:
+            self._order = [key[0] for key in self.elements]
+        return self._order[position - 1] if 1 <= position <= len(self._order) else None
+
+
+@dataclass
+class GParameter:
+    name: str
+    domain: tuple[str, ...]
+    values: dict = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class GVariable:
+    name: str
+    domain: tuple[str, ...]
+    vartype: str
+    line: int = 0
+    attributes: dict = field(default_factory=lambda: {"lo": {}, "up": {}, "l": {}, "m": {}, "scale": {}})
+    component: object = None        # the Pyomo Var, made when the model is built
+
+    def bounds(self, key) -> tuple[float, float]:
+        lower, upper = VARIABLE_DEFAULTS[self.vartype]
+        return self.attributes["lo"].get(key, lower), self.attributes["up"].get(key, upper)
+
+    def level(self, key) -> float:
+        return self.attributes["l"].get(key, 0.0)
+
+
+@dataclass
+class GEquation:
+    name: str
+    domain: tuple[str, ...]
+    line: int = 0
+    definition: EquationDefinition | None = None
+
+
+@dataclass
+class GModel:
+    name: str
+    entries: list | str
+    line: int = 0
+
+
+class Missing(Exception):
+    """A reference whose lag leaves its set: the term is 0."""
+
+
+class Interpreter:
+    """Executes statements in order and holds the symbols; :class:`sharedeq.gams.build.ModelBuilder` reads them."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.symbols: dict[str, object] = {}        # lower-case name -> GSet | GParameter | GVariable | ...
+        self.aliases: dict[str, str] = {}           # alias (lower) -> set name (lower)
+        self.labels: dict[str, str] = {}            # lower-case label -> first spelling
+        self.universe: dict[tuple, None] = {}
+        self.files: dict[str, str] = {}            # file symbol (lower) -> path as written
+        self.written: dict[str, list[str]] = {}    # path -> text put there
+        self.current_file: str | None = None
+        self.notes: list[str] = []
+        self.solves: list[Solve] = []
+        self.model_options: dict[str, dict] = {}
+        self.variable_mode = None                   # while building: callable(GVariable, key) -> Pyomo var
+
+    # ------------------------------------------------------------------------------ errors
+    def error(self, message, node=None, line=None, col=None) -> GamsError:
+        if node is not None:
+            line, col = getattr(node, "line", line), getattr(node, "col", col)
+        return self.source.error(message, line, col)
+
+    # ------------------------------------------------------------------------------ symbols
+    def label(self, text: str) -> str:
+        """The canonical spelling of a label (GAMS labels are case-insensitive), added to the universe."""
+        lower = text.lower()
+        found = self.labels.get(lower)
+        if found is None:
+            self.labels[lower] = found = text
+            self.universe[(found,)] = None
+        return found
+
+    def known_label(self, text: str) -> str | None:
+        return self.labels.get(text.lower())
+
+    def symbol(self, name: str, node=None, kinds=None):
+        lower = name.lower()
+        lower = self.aliases.get(lower, lower)
+        found = self.symbols.get(lower)
+        if found is None:
+            if name == "*":
+                return None
+            raise self.error(f"unknown symbol '{name}' (not declared before this line)", node)
+        if kinds is not None and not isinstance(found, kinds):
+            raise self.error(f"'{name}' is {_kind(found)}, not {' or '.join(_KIND_NAMES[k] for k in kinds)}", node)
+        return found
+
+    def set_of(self, name: str, node=None) -> GSet:
+        if name == "*":
+            return GSet("*", ("*",), self.universe)
+        return self.symbol(name, node, (GSet,))
+
+    def declare(self, name: str, value, node):
+        lower = name.lower()
+        if lower in self.symbols or lower in self.aliases:
+            previous = self.symbols.get(lower)
+            if isinstance(previous, type(value)) and value.domain == previous.domain:
+                return previous         # GAMS allows a declaration to be repeated
+            raise self.error(f"'{name}' is declared twice (first on line {getattr(previous, 'line', '?')})", node)
+        self.symbols[lower] = value
+        return value
+
+    # ------------------------------------------------------------------------------ statements
+    def run(self, statements) -> Solve | None:
+        """Execute the statements up to the first ``solve``; return it (None: the file has no solve)."""
+        for k, statement in enumerate(statements):
+            if isinstance(statement, list):
+                for item in statement:
+                    self.execute(item, {})
+                continue
+            if isinstance(statement, Solve):
+                later = [s for s in statements[k + 1:] if isinstance(s, Solve)]
+                if later:
+                    self.notes.append(f"the file has {len(later) + 1} solve statements; the first (line "
+                                      f"{statement.line}) is read and the statements after it are not run")
+                return statement
+            self.execute(statement, {})
+        return None
+
+    def execute(self, statement, env):
+        kind = type(statement)
+        if kind is Declaration:
+            self.declaration(statement)
+        elif kind is Alias:
+            self.alias(statement)
+        elif kind is Assignment:
+            self.assign(statement, env)
+        elif kind is EquationDefinition:
+            self.define(statement)
+        elif kind is ModelStatement:
+            self.declare(statement.name, GModel(statement.name, statement.entries, statement.line), statement)
+        elif kind is FileStatement:
+            self.declare(statement.name, FileStatement(statement.name, statement.path, statement.line,
+                                                       statement.col), statement)
+            self.files[statement.name.lower()] = statement.path
+        elif kind is Put:
+            self.put(statement, env)
+        elif kind is Loop:
+            for inner in self.domain_envs(statement.domain, env, statement):
+                for item in statement.body:
+                    self.execute(item, inner)
+        elif kind is If:
+            branch = statement.then if self.truth(statement.condition, env) else statement.otherwise
+            for item in branch:
+                self.execute(item, env)
+        elif kind is Solve:
+            raise self.error("a solve inside a loop or if is not supported", statement)
+        elif kind is Skipped:
+            pass
+        else:
+            raise self.error(f"unsupported statement {kind.__name__}", statement)
+
+    def declaration(self, d: Declaration):
+        for name in d.domain:
+            if name != "*":
+                self.set_of(name, d)
+        if d.kind == "set":
+            gset = self.declare(d.name, GSet(d.name, d.domain or ("*",), line=d.line), d)
+            if d.data is not None:
+                for labels in d.data:
+                    key = self.checked_key(labels, gset.domain, d, f"set {d.name}")
+                    gset.elements[key] = None
+                gset.changed()
+        elif d.kind == "parameter":
+            parameter = self.declare(d.name, GParameter(d.name, d.domain, line=d.line), d)
+            for labels, value in (d.data or {}).items():
+                key = self.checked_key(labels, d.domain, d, f"parameter {d.name}")
+                parameter.values[key] = value
+        elif d.kind == "variable":
+            self.declare(d.name, GVariable(d.name, d.domain, d.vartype, d.line), d)
+        elif d.kind == "equation":
+            self.declare(d.name, GEquation(d.name, d.domain, d.line), d)
+
+    def checked_key(self, labels, domain, node, what) -> tuple:
+        """Labels as their canonical spelling, each checked against its domain set (GAMS's domain check)."""
+        if len(labels) != len(domain):
+            raise self.error(f"{what} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}, got "
+                             f"{'.'.join(labels)}", node)
+        key = tuple(self.label(text) for text in labels)
+        for label, name in zip(key, domain, strict=True):
+            if name != "*" and (label,) not in self.set_of(name, node).elements and \
+                    self.set_of(name, node).dim == 1:
+                raise self.error(f"{what}: '{label}' is not an element of set {name} (domain violation)", node)
+        return key
+
+    def alias(self, a: Alias):
+        target = self.set_of(a.names[0], a)
+        for name in a.names[1:]:
+            lower = name.lower()
+            if lower in self.symbols:
+                raise self.error(f"alias '{name}' is already a symbol", a)
+            self.aliases[lower] = target.name.lower()
+
+    def define(self, definition: EquationDefinition):
+        equation = self.symbol(definition.name, definition, (GEquation,))
+        if equation.definition is not None:
+            raise self.error(f"equation {definition.name} is defined twice (first on line "
+                             f"{equation.definition.line})", definition)
+        if len(definition.domain) != len(equation.domain):
+            raise self.error(f"equation {definition.name} is declared over {len(equation.domain)} ind"
+                             f"{'ex' if len(equation.domain) == 1 else 'ices'} but defined over "
+                             f"{len(definition.domain)}", definition)
+        equation.definition = definition
+
+    # -- assignments
+    def assign(self, a: Assignment, env):
+        target = a.target
+        symbol = self.symbol(target.name, target)
+        attr = target.attr
+        if isinstance(symbol, GModel | FileStatement):
+            self.model_options.setdefault(target.name.lower(), {})[attr] = self.value(a.expression, env)
+            return
+        if isinstance(symbol, GEquation):
+            self.notes.append(f"line {a.line}: {target.name}.{attr} = ... ignored (equation attributes do not "
+                              f"change the model)")
+            return
+        if isinstance(symbol, GVariable):
+            if attr is None:
+                raise self.error(f"cannot assign to variable {target.name}: give an attribute (.lo, .up, .l, .fx)",
+                                 target)
+            if attr not in ("lo", "up", "l", "fx", "m", "scale", "prior"):
+                raise self.error(f"the variable attribute .{attr} is not supported", target)
+            if attr in ("scale", "prior"):
+                self.notes.append(f"line {a.line}: {target.name}.{attr} ignored")
+                return
+        elif attr is not None:
+            raise self.error(f"{_kind(symbol)} {target.name} has no attribute .{attr}", target)
+        domain = symbol.domain
+        indices = target.indices or ()
+        if len(indices) != len(domain):
+            raise self.error(f"{target.name} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}; the "
+                             f"assignment gives {len(indices)}", target)
+        free, fixed = [], []
+        for position, index in enumerate(indices):
+            if index.kind == "label":
+                fixed.append((position, self.known_label(index.value) or self.label(index.value)))
+            elif index.value.lower() in env:
+                fixed.append((position, env[index.value.lower()][0]))
+            else:
+                free.append((position, index.value))
+        loops = Domain(tuple(_item(name, target) for _, name in free))
+        for inner in self.domain_envs(loops, env, a) if free else [env]:
+            key = [None] * len(indices)
+            for position, label in fixed:
+                key[position] = label
+            for position, name in free:
+                key[position] = inner[name.lower()][0]
+            key = tuple(key)
+            if a.condition is not None and not self.truth(a.condition, inner):
+                continue
+            value = self.value(a.expression, inner)
+            self.store(symbol, attr, key, value, a)
+
+    def store(self, symbol, attr, key, value, node):
+        if isinstance(symbol, GParameter):
+            if value == 0:
+                symbol.values.pop(key, None)
+            else:
+                symbol.values[key] = value
+        elif isinstance(symbol, GSet):
+            if value:
+                symbol.elements[key] = None
+            else:
+                symbol.elements.pop(key, None)
+            symbol.changed()
+        elif attr == "fx":
+            for name in ("lo", "up", "l"):
+                symbol.attributes[name][key] = value
+        else:
+            symbol.attributes[attr][key] = value
+
+    # -- iteration
+    def domain_envs(self, domain: Domain, env, node):
+        """Every binding of the domain's indices (in set order) that satisfies its condition."""
+        choices, names = [], []
+        for item in domain.items:
+            gset = self.set_of(item.set, item)
+            for name in item.names:
+                if name.lower() in env:
+                    raise self.error(f"the index {name} is already controlled here", item)
+            if len(item.names) != gset.dim:
+                raise self.error(f"set {item.set} has {gset.dim} ind{'ex' if gset.dim == 1 else 'ices'}, "
+                                 f"{len(item.names)} given", item)
+            if len(item.names) == 1:
+                choices.append([(key, gset) for key in gset.elements])
+            else:
+                sets = [self.set_of(n, item) if n.lower() in self.symbols or n.lower() in self.aliases else None
+                        for n in item.names]
+                choices.append([(key, sets) for key in gset.elements])
+            names.append(item.names)
+        for combination in itertools.product(*choices):
+            inner = dict(env)
+            for item_names, (key, sets) in zip(names, combination, strict=True):
+                for k, name in enumerate(item_names):
+                    inner[name.lower()] = (key[k], sets if isinstance(sets, GSet) else sets[k])
+            if domain.condition is None or self.truth(domain.condition, inner):
+                yield inner
+
+    # ------------------------------------------------------------------------------ expressions
+    def truth(self, node, env) -> bool:
+        value = self.value(node, env)
+        if not isinstance(value, float | int):
+            raise self.error("a condition ($, if, ...) cannot depend on a variable's value in the model; use its "
+                             "level (.l)", _position(node))
+        return value != 0 and not math.isnan(value)
+
+    def value(self, node, env):
+        """The number (or, while building equations, the Pyomo expression) that ``node`` stands for."""
+        kind = type(node)
+        if kind is Num:
+            return node.value
+        if kind is Binary:
+            return self.binary(node, env)
+        if kind is Ref:
+            try:
+                return self.reference(node, env)
+            except Missing:
+                return 0.0
+        if kind is Unary:
+            if node.op == "-":
+                return -self.value(node.operand, env)
+            return 0.0 if self.truth(node.operand, env) else 1.0
+        if kind is Dollar:
+            return self.value(node.value, env) if self.truth(node.condition, env) else 0.0
+        if kind is Agg:
+            return self.aggregate(node, env)
+        if kind is Call:
+            return self.call(node, env)
+        raise self.error(f"cannot evaluate {kind.__name__}")
+
+    def binary(self, node: Binary, env):
+        op = node.op
+        if op in ("and", "or", "xor"):
+            left = self.truth(node.left, env)
+            if op == "and":
+                return 1.0 if left and self.truth(node.right, env) else 0.0
+            if op == "or":
+                return 1.0 if left or self.truth(node.right, env) else 0.0
+            return 1.0 if left != self.truth(node.right, env) else 0.0
+        a, b = self.value(node.left, env), self.value(node.right, env)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            if (type(a) is float and a == 0) or (type(b) is float and b == 0):
+                return 0.0
+            return a * b
+        if op == "/":
+            if type(b) is float and b == 0:
+                raise self.error("division by zero", node)
+            return a / b
+        if op == "**":
+            return _power(a, b, self, node)
+        if not (isinstance(a, float | int) and isinstance(b, float | int)):
+            raise self.error(f"a comparison ({op}) of variables is not allowed in an expression", node)
+        return 1.0 if {"lt": a < b, "le": a <= b, "eq": a == b, "ne": a != b, "ge": a >= b, "gt": a > b}[op] else 0.0
+
+    def aggregate(self, node: Agg, env):
+        values = [self.value(node.body, inner) for inner in self.domain_envs(node.domain, env, node)]
+        if node.op == "sum":
+            numbers = [v for v in values if type(v) is float or type(v) is int]
+            others = [v for v in values if not (type(v) is float or type(v) is int)]
+            total = math.fsum(numbers)
+            if not others:
+                return total
+            from pyomo.environ import quicksum
+
+            return quicksum(others) + total if total else quicksum(others)
+        if node.op == "prod":
+            result = 1.0
+            for v in values:
+                result = result * v
+            return result
+        if any(not isinstance(v, float | int) for v in values):
+            raise self.error(f"{node.op} over variables is not supported (it is not smooth)", node)
+        if node.op == "smin":
+            return min(values, default=math.inf)
+        if node.op == "smax":
+            return max(values, default=-math.inf)
+        if node.op == "sand":
+            return 1.0 if all(values) else 0.0
+        return 1.0 if any(values) else 0.0
+
+    def reference(self, node: Ref, env):
+        lower = node.name.lower()
+        if lower in env and node.indices is None:
+            label, gset = env[lower]
+            if node.attr == "val":
+                try:
+                    return float(label)
+                except ValueError:
+                    raise self.error(f"{node.name}.val: the label '{label}' is not a number", node) from None
+            if node.attr == "ord":
+                return float(gset.position(label))
+            raise self.error(f"the index {node.name} cannot be used as a number: use ord({node.name}) or "
+                             f"{node.name}.val", node)
+        symbol = self.symbol(node.name, node)
+        key = self.key(node, symbol, env)
+        if isinstance(symbol, GParameter):
+            if node.attr is not None:
+                raise self.error(f"parameter {node.name} has no attribute .{node.attr}", node)
+            return symbol.values.get(key, 0.0)
+        if isinstance(symbol, GSet):
+            return 1.0 if key in symbol.elements else 0.0
+        if isinstance(symbol, GVariable):
+            attr = node.attr
+            if attr is None:
+                if self.variable_mode is None:
+                    raise self.error(f"variable {node.name} in an assignment: use its level {node.name}.l", node)
+                return self.variable_mode(symbol, key, node)
+            if attr in ("l", "m", "scale"):
+                return symbol.attributes[attr].get(key, 0.0 if attr != "scale" else 1.0)
+            if attr == "lo":
+                return symbol.bounds(key)[0]
+            if attr == "up":
+                return symbol.bounds(key)[1]
+            raise self.error(f"the variable attribute .{attr} is not supported", node)
+        if isinstance(symbol, GEquation):
+            if node.attr in ("l", "m"):
+                return 0.0
+            raise self.error(f"equation {node.name} cannot be used as a value", node)
+        raise self.error(f"{_kind(symbol)} {node.name} cannot be used as a value", node)
+
+    def key(self, node: Ref, symbol, env) -> tuple:
+        domain = symbol.domain
+        indices = node.indices or ()
+        if isinstance(symbol, GSet) and not indices and symbol.domain == ("*",):
+            raise self.error(f"set {node.name} used without indices", node)
+        if len(indices) != len(domain):
+            raise self.error(f"{node.name} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}, "
+                             f"{len(indices)} given", node)
+        return tuple(self.index_label(index, env, node) for index in indices)
+
+    def index_label(self, index: Index, env, node) -> str:
+        if index.kind == "label":
+            return self.known_label(index.value) or index.value
+        bound = env.get(index.value.lower())
+        if bound is None:
+            what = "set" if index.value.lower() in self.symbols or index.value.lower() in self.aliases else "name"
+            if what == "set":
+                raise self.error(f"the set {index.value} is not controlled here (sum over it, or put it in the "
+                                 f"equation's or assignment's domain)", node)
+            raise self.error(f"'{index.value}' is neither a controlled set nor a quoted label (write "
+                             f"'{index.value}' in quotes for a label)", node)
+        label, gset = bound
+        if index.lag:
+            position = gset.position(label)
+            label = gset.at(position + index.lag) if position is not None else None
+            if label is None:
+                raise Missing
+        return label
+
+    def call(self, node: Call, env):
+        name = node.name
+        if name in ("ord", "card", "sameas", "diag"):
+            return self.set_function(node, env)
+        args = [self.value(a, env) for a in node.args]
+        numeric = all(isinstance(a, float | int) for a in args)
+        arity = _ARITY.get(name)
+        if arity is not None and len(args) not in arity:
+            raise self.error(f"{name}() takes {' or '.join(map(str, arity))} argument(s), got {len(args)}", node)
+        if name in ("uniform", "normal", "uniformint"):
+            raise self.error(f"{name}() draws GAMS's random numbers, which cannot be reproduced here: write the "
+                             f"data out", node)
+        if numeric:
+            try:
+                return float(_NUMERIC[name](*args))
+            except (ValueError, ZeroDivisionError, OverflowError) as err:
+                raise self.error(f"{name}({', '.join(f'{a:g}' for a in args)}): {err}", node) from None
+            except KeyError:
+                raise self.error(f"the function {name}() is not supported", node) from None
+        symbolic = _SYMBOLIC.get(name)
+        if symbolic is None:
+            raise self.error(f"the function {name}() of a variable is not supported (only smooth functions and "
+                             f"abs, min, max)", node)
+        return symbolic(*args)
+
+    def set_function(self, node: Call, env):
+        args = node.args
+        if node.name == "card":
+            ref = args[0]
+            if not isinstance(ref, Ref):
+                raise self.error("card() takes a set or parameter name", node)
+            symbol = self.symbol(ref.name, node)
+            if isinstance(symbol, GSet):
+                return float(len(symbol.elements))
+            if isinstance(symbol, GParameter):
+                return float(sum(1 for v in symbol.values.values() if v != 0))
+            raise self.error(f"card({ref.name}): not a set or parameter", node)
+        if node.name == "ord":
+            ref = args[0]
+            if not isinstance(ref, Ref) or ref.name.lower() not in env:
+                raise self.error("ord() takes a controlled set index", node)
+            label, gset = env[ref.name.lower()]
+            return float(gset.position(label))
+        if len(args) != 2:
+            raise self.error(f"{node.name}() takes two arguments", node)
+        a, b = (self.label_argument(arg, env, node) for arg in args)
+        same = a.lower() == b.lower()
+        return 1.0 if same else 0.0
+
+    def label_argument(self, arg, env, node) -> str:
+        if isinstance(arg, Ref) and arg.indices is None and arg.attr is None and arg.name.lower() in env:
+            return env[arg.name.lower()][0]
+        if isinstance(arg, Index):
+            return self.index_label(arg, env, node)
+        raise self.error("sameas() takes set indices or quoted labels", node)
+
+    # ------------------------------------------------------------------------------ put files
+    def put(self, statement: Put, env):
+        if statement.file is not None:
+            self.current_file = statement.file.lower()
+        if self.current_file is None:
+            raise self.error("put before any 'file' statement", statement)
+        path = self.files.get(self.current_file)
+        if path is None:
+            raise self.error(f"put to '{statement.file}', which is not a declared file", statement)
+        chunks = self.written.setdefault(path, [])
+        for item in statement.items:
+            if item == "/":
+                chunks.append("\n")
+                continue
+            if isinstance(item, str):
+                text = item
+            elif isinstance(item, Ref) and self.is_model_symbol(item) and item.attr in (None, "tn"):
+                text = self.gams_name(item, env)
+            else:
+                value = self.value(item, env)
+                text = f"{value:g}" if isinstance(value, float | int) else str(value)
+            if chunks and not chunks[-1].endswith(("\n", " ")) and not text.startswith(" "):
+                chunks.append(" ")
+            chunks.append(text)
+        if statement.close:
+            chunks.append("\n")
+            self.current_file = None if statement.file is None else self.current_file
+
+    def is_model_symbol(self, ref: Ref) -> bool:
+        lower = self.aliases.get(ref.name.lower(), ref.name.lower())
+        return isinstance(self.symbols.get(lower), GVariable | GEquation)
+
+    def gams_name(self, ref: Ref, env) -> str:
+        """``x('a','b')`` for a put of a variable or equation (empinfo names them this way)."""
+        symbol = self.symbol(ref.name, ref)
+        if not ref.indices:
+            return symbol.name
+        key = self.key(ref, symbol, env)
+        return f"{symbol.name}({','.join(_quote(k) for k in key)})"
+
+
+def _quote(label: str) -> str:
+    return f"'{label}'" if "'" not in label else f'"{label}"'
+
+
+def _item(name, node):
+    from sharedeq.gams.parser import DomainItem
+
+    return DomainItem(name, (name,), node.line, node.col)
+
+
+def _position(node):
+    return node if hasattr(node, "line") else None
+
+
+_KIND_NAMES = {GSet: "a set", GParameter: "a parameter", GVariable: "a variable", GEquation: "an equation",
+               GModel: "a model", FileStatement: "a file"}
+
+
+def _kind(symbol) -> str:
+    return _KIND_NAMES.get(type(symbol), "a symbol")
+
+
+def _power(a, b, interpreter, node):
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        if a < 0 and b != int(b):
+            raise interpreter.error(f"{a:g}**{b:g}: a negative number to a fractional power", node)
+        if a == 0 and b < 0:
+            raise interpreter.error("0 to a negative power", node)
+        return float(a) ** float(b)
+    return a ** b
+
+
+def _gams_round(x, n=0):
+    factor = 10.0 ** n
+    return math.floor(abs(x) * factor + 0.5) / factor * (1 if x >= 0 else -1)
+
+
+def _errorf(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+_ARITY = {"power": (2,), "rpower": (2,), "cvpower": (2,), "vcpower": (2,), "mod": (2,), "div": (2,),
+          "round": (1, 2), "ifthen": (3,), "signpower": (2,)}
+_NUMERIC = {
+    "exp": math.exp, "log": math.log, "log10": math.log10, "log2": math.log2, "sqr": lambda x: x * x,
+    "sqrt": math.sqrt, "power": lambda x, n: _power_number(x, n), "rpower": lambda x, n: _power_number(x, n),
+    "cvpower": lambda x, n: _power_number(x, n), "vcpower": lambda x, n: _power_number(x, n), "abs": abs,
+    "min": min, "max": max, "sin": math.sin, "cos": math.cos, "tan": math.tan, "arctan": math.atan,
+    "sign": lambda x: (x > 0) - (x < 0), "round": _gams_round, "floor": math.floor, "ceil": math.ceil,
+    "mod": math.fmod, "trunc": math.trunc, "div": lambda a, b: a / b, "errorf": _errorf,
+    "ifthen": lambda c, a, b: a if c else b, "signpower": lambda x, n: math.copysign(abs(x) ** n, x),
+}
+
+
+def _power_number(x, n):
+    if x < 0 and n != int(n):
+        raise ValueError("a negative number to a fractional power")
+    return float(x) ** float(n)
+
+
+def _min(*args):
+    from pyomo.core.expr.numeric_expr import MinExpression
+
+    return MinExpression(tuple(args))
+
+
+def _max(*args):
+    from pyomo.core.expr.numeric_expr import MaxExpression
+
+    return MaxExpression(tuple(args))
+
+
+def _pyomo(name):
+    def apply(*args):
+        import pyomo.environ as pyo
+
+        return getattr(pyo, name)(*args)
+
+    return apply
+
+
+_SYMBOLIC = {
+    "exp": _pyomo("exp"), "log": _pyomo("log"), "log10": _pyomo("log10"), "sqrt": _pyomo("sqrt"),
+    "sin": _pyomo("sin"), "cos": _pyomo("cos"), "tan": _pyomo("tan"), "arctan": _pyomo("atan"),
+    "sqr": lambda x: x ** 2, "power": lambda x, n: x ** n, "rpower": lambda x, n: x ** n,
+    "cvpower": lambda x, n: x ** n, "vcpower": lambda x, n: x ** n, "abs": abs, "min": _min, "max": _max,
+    "div": lambda a, b: a / b,
+}

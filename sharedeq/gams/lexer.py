@@ -1,0 +1,464 @@
+"""GAMS source text -> tokens: the dollar control options, comments, ``%name%`` substitution, then a scanner.
+
+:func:`preprocess` handles what GAMS's compiler handles before parsing, line by line, and keeps line numbers
+(a removed line becomes blank): ``*`` comments in column 1, ``$ontext``/``$offtext``, end-of-line and in-line
+comments once switched on (``$eolcom #``, ``$oneolcom``: ``!!``, ``$inlinecom /* */``), ``$title``,
+``$set``/``$setglobal``/``$setlocal`` with ``%name%`` substitution and ``$if [not] set NAME ...``, and
+``$onecho > FILE`` ... ``$offecho`` / ``$echo TEXT > FILE`` (the text is kept by file name: empinfo and option
+files). Listing options (``$offlisting``, ``$onempty``, ...) change nothing here and are skipped; any other
+control option is refused with its line.
+
+:class:`Scanner` reads the cleaned text on demand in two modes, because GAMS has two lexical grammars: code
+(identifiers, numbers, operators, quoted text) and data lists, whose labels may contain ``-`` and ``+``
+(``new-york``) and start with a digit (``1990``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from sharedeq.errors import ModelError
+
+
+class GamsError(ModelError):
+    """A GAMS model that cannot be read: the message names the file, line and column, and shows the line."""
+
+    def __init__(self, message, line=None, col=None, source=None, path=None):
+        self.line, self.col = line, col
+        where = f"{PurePath(path).name}: " if path else ""
+        if line is not None:
+            message = f"{where}line {line}" + (f", col {col}" if col else "") + f": {message}"
+            if source is not None and source.strip():
+                message += f"\n    {source.rstrip()}"
+                if col:
+                    message += f"\n    {' ' * (col - 1)}^"
+        elif where:
+            message = where + message
+        super().__init__(message)
+
+
+@dataclass
+class Source:
+    """A preprocessed GAMS file: ``lines`` cleaned of comments and control options (same numbering as
+    ``original``), the files written by ``$onecho``/``$echo`` (name as written -> text), the title, notes."""
+
+    path: str | None
+    original: list[str]
+    lines: list[str]
+    echoes: dict[str, str]
+    title: str | None
+    notes: list[str]
+
+    def error(self, message, line=None, col=None) -> GamsError:
+        source = self.original[line - 1] if line is not None and 0 < line <= len(self.original) else None
+        return GamsError(message, line, col, source, self.path)
+
+
+# Control options that only affect GAMS's listing, checking or compilation messages; skipping them changes nothing.
+_HARMLESS = {
+    "offlisting", "onlisting", "offsymxref", "onsymxref", "offsymlist", "onsymlist", "offuellist", "onuellist",
+    "offuelxref", "onuelxref", "onempty", "offempty", "ondollar", "offdollar", "offdigit", "ondigit", "onmulti",
+    "offmulti", "log", "stars", "stitle", "lines", "onuni", "offuni", "offupper", "onupper", "hidden", "eject",
+    "double", "single", "offwarning", "onwarning", "offlog", "onlog", "offinclude", "oninclude", "ontrace",
+    "offtrace", "inlinecom", "eolcom", "oneolcom", "offeolcom", "oninline", "offinline", "onglobal", "offglobal",
+    "maxcol", "mincol", "onnestcom", "offnestcom", "version", "onsuffixalgebra", "onend", "offend",
+    "phantom", "comment", "ontext", "offtext", "title", "set", "setglobal", "setlocal", "setenv", "onecho",
+    "offecho", "echo", "echon", "if", "ifi", "ifthen", "label", "show", "ondotl", "offdotl", "onverbatim",
+    "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols",
+}
+_ACTIONS = {"ontext", "offtext", "title", "set", "setglobal", "setlocal", "onecho", "offecho", "echo", "echon", "if",
+            "ifi", "eolcom", "oneolcom", "offeolcom", "inlinecom", "oninline", "offinline", "comment", "onend",
+            "offend", "ifthen", "label", "onverbatim", "offverbatim", "show", "ondotl", "offdotl", "onsymbols",
+            "phantom", "onimplicitassign", "offimplicitassign", "onsuffixalgebra"}
+_REFUSED = {
+    "include": "$include (other files) is not supported: paste the file in",
+    "batinclude": "$batinclude is not supported: paste the file in",
+    "libinclude": "$libinclude is not supported",
+    "call": "$call (running programs) is not supported",
+    "gdxin": "$gdxin (data from GDX files) is not supported: write the data in the model",
+    "load": "$load (data from GDX files) is not supported: write the data in the model",
+    "macro": "$macro is not supported",
+    "ifthen": "$ifThen blocks are not supported",
+    "goto": "$goto is not supported",
+    "abort": "$abort is not supported",
+    "eval": "$eval is not supported",
+    "onembeddedcode": "embedded code is not supported",
+}
+_SYSTEM = {"emp.info": "%emp.info%", "gams.emp": "%gams.emp%"}
+_VARIABLE = re.compile(r"%([A-Za-z_][\w.]*)%")
+
+
+def preprocess(text: str, path: str | None = None, defines: dict | None = None) -> Source:
+    """Apply GAMS's compile-time processing to ``text`` (see the module docstring); returns a :class:`Source`."""
+    original = text.splitlines()
+    state = _Preprocessor(original, path, defines)
+    return state.run()
+
+
+class _Preprocessor:
+    def __init__(self, original, path, defines):
+        self.original, self.path = original, path
+        self.values = {k.lower(): str(v) for k, v in (defines or {}).items()}
+        self.lines, self.echoes, self.notes = [], {}, []
+        self.title = None
+        self.eolcom, self.eol_on = "!!", False
+        self.inline, self.inline_on = ("/*", "*/"), False
+
+    def error(self, message, line, col=None):
+        return Source(self.path, self.original, [], {}, None, []).error(message, line, col)
+
+    def run(self) -> Source:
+        in_text = None              # line where an open $ontext started
+        echo = None                 # (file, lines, start line) of an open $onecho
+        in_comment = False          # inside a multi-line in-line comment
+        for number, raw in enumerate(self.original, 1):
+            head = raw[:1]
+            word = _control_word(raw) if head == "$" else None
+            if in_text is not None:
+                if word == "offtext":
+                    in_text = None
+                self.lines.append("")
+                continue
+            if echo is not None:
+                if word == "offecho":
+                    target, lines, _, append, _ = echo
+                    self.echoes[target] = (self.echoes.get(target, "") if append else "") + "\n".join(lines) + "\n"
+                    echo = None
+                else:
+                    echo[1].append(self.substitute(raw, number) if echo[2] else raw)
+                self.lines.append("")
+                continue
+            if head == "*":
+                self.lines.append("")
+                continue
+            if head == "$":
+                self.lines.append("")
+                result = self.control(raw, number)
+                if result == "ontext":
+                    in_text = number
+                elif isinstance(result, tuple):
+                    echo = result
+                continue
+            line = self.substitute(raw, number)
+            line, in_comment = self.strip_comments(line, in_comment)
+            self.lines.append(line)
+        if in_text is not None:
+            raise self.error("$ontext without $offtext", in_text)
+        if echo is not None:
+            raise self.error("$onecho without $offecho", echo[4])
+        return Source(self.path, self.original, self.lines, self.echoes, self.title, self.notes)
+
+    def control(self, raw, number):
+        """One ``$`` line; returns "ontext", an open echo (file, lines, substitute, append, line), or None."""
+        word = _control_word(raw)
+        rest = raw[1 + len(word):].strip() if word else ""
+        rest_case = rest
+        if not word:
+            raise self.error("'$' in column 1 starts a control option; this one has no name", number, 1)
+        if word in _REFUSED:
+            raise self.error(_REFUSED[word], number, 1)
+        if word not in _HARMLESS:
+            raise self.error(f"the control option ${word} is not supported", number, 1)
+        if word == "ontext":
+            return "ontext"
+        if word == "offtext":
+            raise self.error("$offtext without $ontext", number, 1)
+        if word == "offecho":
+            raise self.error("$offecho without $onecho", number, 1)
+        if word == "title":
+            self.title = rest_case
+        elif word in ("set", "setglobal", "setlocal"):
+            self.define(self.substitute(rest, number), number)
+        elif word in ("if", "ifi"):
+            self.conditional(rest, number)
+        elif word == "eolcom":
+            self.eolcom, self.eol_on = rest.split()[0] if rest else "!!", True
+        elif word == "oneolcom":
+            self.eol_on = True
+        elif word == "offeolcom":
+            self.eol_on = False
+        elif word == "inlinecom":
+            parts = rest.split()
+            if len(parts) != 2:
+                raise self.error("$inlinecom takes two delimiters, e.g. '$inlinecom /* */'", number, 1)
+            self.inline, self.inline_on = (parts[0], parts[1]), True
+        elif word == "oninline":
+            self.inline_on = True
+        elif word == "offinline":
+            self.inline_on = False
+        elif word in ("onecho", "echo", "echon"):
+            return self.echo(word, rest, number)
+        elif word in ("onverbatim", "offverbatim", "show", "label", "ondotl", "offdotl", "comment", "phantom",
+                      "onend", "offend", "onsymbols", "onimplicitassign", "offimplicitassign", "onsuffixalgebra"):
+            self.notes.append(f"line {number}: ${word} ignored")
+        return None
+
+    def define(self, rest, number):
+        parts = rest.split(None, 1)
+        if not parts:
+            raise self.error("$set needs a name and a value", number, 1)
+        value = parts[1].strip() if len(parts) > 1 else ""
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        self.values[parts[0].lower()] = value
+
+    def conditional(self, rest, number):
+        """``$if [not] set NAME STATEMENT`` and ``$if [not] exist FILE STATEMENT``; only ``$set`` statements."""
+        m = re.match(r"(not\s+)?(set|setglobal|exist)\s+(\S+)\s*(.*)$", rest, re.IGNORECASE)
+        if not m:
+            raise self.error(f"only '$if [not] set NAME $set ...' is supported, not '$if {rest}'", number, 1)
+        negate, test, name, action = m.groups()
+        if test.lower() == "exist":
+            holds = False
+            self.notes.append(f"line {number}: '$if exist {name}' taken as false (no files are read)")
+        else:
+            holds = name.lower() in self.values
+        if bool(negate) == holds or not action.strip():
+            return
+        action = action.strip()
+        if not action.startswith("$"):
+            raise self.error(f"$if: only a control option ($set ...) may follow the test, not '{action}'", number, 1)
+        self.control(action, number)
+
+    def echo(self, word, rest, number):
+        append = ">>" in rest
+        text, sep, target = rest.partition(">>" if append else ">")
+        if not sep:
+            raise self.error(f"${word} needs '> FILE'", number, 1)
+        target = self.substitute(target.strip(), number).strip("'\"")
+        if word == "onecho":
+            return (target, [], True, append, number)
+        if word == "echon":
+            raise self.error("$echon is not supported", number, 1)
+        text = self.substitute(text.strip(), number).strip("'\"")
+        self.echoes[target] = (self.echoes.get(target, "") if append else "") + text + "\n"
+        return None
+
+    def substitute(self, line, number):
+        """Replace ``%name%`` by the value of ``$set name``; ``%emp.info%`` and ``%gams.emp%`` stay as they are."""
+        if "%" not in line:
+            return line
+
+        def value(m):
+            key = m.group(1).lower()
+            if key in self.values:
+                return self.values[key]
+            if key in _SYSTEM or key.startswith(("system.", "modelstat.", "solvestat.", "gams.")):
+                return m.group(0)
+            raise self.error(f"%{m.group(1)}% is not defined (no $set {m.group(1)} before it)", number,
+                             m.start() + 1)
+
+        return _VARIABLE.sub(value, line)
+
+    def strip_comments(self, line, in_comment):
+        """Blank out in-line comments (keeping columns) and cut an end-of-line comment, outside quotes."""
+        if not (self.eol_on or self.inline_on or in_comment):
+            return line, False
+        out, k, quote = [], 0, None
+        while k < len(line):
+            if in_comment:
+                end = line.find(self.inline[1], k)
+                if end < 0:
+                    out.append(" " * (len(line) - k))
+                    return "".join(out), True
+                out.append(" " * (end + len(self.inline[1]) - k))
+                k, in_comment = end + len(self.inline[1]), False
+                continue
+            ch = line[k]
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif self.eol_on and line.startswith(self.eolcom, k):
+                break
+            elif self.inline_on and line.startswith(self.inline[0], k):
+                in_comment = True
+                out.append(" " * len(self.inline[0]))
+                k += len(self.inline[0])
+                continue
+            out.append(ch)
+            k += 1
+        return "".join(out), in_comment
+
+
+def _control_word(raw) -> str:
+    m = re.match(r"\$\s*([A-Za-z]+)", raw)
+    return m.group(1).lower() if m else ""
+
+
+# --------------------------------------------------------------------------------------------- scanning
+@dataclass(frozen=True, slots=True)
+class Token:
+    """``kind``: "id", "num", "str", "op", "label" (data mode) or "eof"; ``value``: the text (lower-cased
+    for "op"), the number for "num", the unquoted text for "str"."""
+
+    kind: str
+    value: object
+    text: str
+    line: int
+    col: int
+    pos: int
+    end: int
+
+
+_SPACE = re.compile(r"\s+")
+_CODE = re.compile(
+    r"(?P<num>(?:\d+\.(?!\.)\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<id>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<str>'[^'\n]*'|\"[^\"\n]*\")"
+    r"|(?P<op>\.\.|=[eEgGlLnNxXcCbB]=|\*\*|<=|>=|<>|==|--|\+\+|[-+*/()\[\]{}$,;.=<>:#@&|^!])"
+)
+_LABEL = re.compile(r"(?P<str>'[^'\n]*'|\"[^\"\n]*\")|(?P<label>[A-Za-z0-9_][A-Za-z0-9_+\-]*)")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+class Scanner:
+    """Tokens of a :class:`Source` on demand; ``peek``/``next`` in code mode, ``label`` in data-list mode."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.text = "\n".join(source.lines)
+        self.starts = [0]
+        for line in source.lines:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+        self.pos = 0
+        self._peeked = None
+
+    # -- positions
+    def where(self, pos) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, pos) - 1
+        return line + 1, pos - self.starts[line] + 1
+
+    def error(self, message, token=None) -> GamsError:
+        token = token or self.peek()
+        return self.source.error(message, token.line, token.col)
+
+    def line_of(self, pos) -> int:
+        return self.where(pos)[0]
+
+    # -- code mode
+    def _skip_space(self, pos):
+        m = _SPACE.match(self.text, pos)
+        return m.end() if m else pos
+
+    def _read(self, pos) -> Token:
+        pos = self._skip_space(pos)
+        line, col = self.where(pos)
+        if pos >= len(self.text):
+            return Token("eof", None, "end of file", line, col, pos, pos)
+        m = _CODE.match(self.text, pos)
+        if not m:
+            ch = self.text[pos]
+            what = "an unclosed quote" if ch in "'\"" else f"the character {ch!r}"
+            raise self.source.error(f"{what} is not part of the GAMS subset read here", line, col)
+        kind = m.lastgroup
+        text = m.group(0)
+        value = {"num": lambda t: float(t), "str": lambda t: t[1:-1], "op": str.lower}.get(kind, lambda t: t)(text)
+        return Token(kind, value, text, line, col, pos, m.end())
+
+    def peek(self) -> Token:
+        if self._peeked is None:
+            self._peeked = self._read(self.pos)
+        return self._peeked
+
+    def peek2(self) -> Token:
+        """The token after the next one."""
+        return self._read(self.peek().end)
+
+    def next(self) -> Token:
+        token = self.peek()
+        self.pos, self._peeked = token.end, None
+        return token
+
+    def at(self, *values) -> bool:
+        """Is the next token one of these operators or (case-insensitive) keywords?"""
+        token = self.peek()
+        return (token.kind == "op" or token.kind == "id") and str(token.value).lower() in values
+
+    def accept(self, *values) -> Token | None:
+        return self.next() if self.at(*values) else None
+
+    def expect(self, value, what=None) -> Token:
+        token = self.peek()
+        if not self.at(value):
+            raise self.error(f"expected '{value}'{' ' + what if what else ''}, found {describe(token)}", token)
+        return self.next()
+
+    def ident(self, what="a name") -> Token:
+        token = self.peek()
+        if token.kind != "id":
+            raise self.error(f"expected {what}, found {describe(token)}", token)
+        return self.next()
+
+    # -- data mode
+    def label(self, what="a label") -> Token:
+        """A set element as written in data: quoted text, or letters, digits, '_', '-', '+' (``new-york``)."""
+        pos = self._skip_space(self.pos if self._peeked is None else self._peeked.pos)
+        self._peeked = None
+        line, col = self.where(pos)
+        m = _LABEL.match(self.text, pos)
+        if not m:
+            token = self._read(pos)
+            raise self.source.error(f"expected {what}, found {describe(token)}", line, col)
+        value = m.group(0)[1:-1] if m.lastgroup == "str" else m.group(0)
+        self.pos = m.end()
+        return Token("label", value.strip(), m.group(0), line, col, pos, m.end())
+
+    def at_label(self) -> bool:
+        pos = self._skip_space(self.pos if self._peeked is None else self._peeked.pos)
+        return bool(_LABEL.match(self.text, pos))
+
+    def rest_of_line(self, stops="") -> str:
+        """Skip explanatory text: up to the end of the line or a character in ``stops`` outside quotes."""
+        pos = self.pos
+        while pos < len(self.text) and self.text[pos] in " \t":
+            pos += 1
+        start, quote = pos, None
+        while pos < len(self.text) and self.text[pos] != "\n":
+            ch = self.text[pos]
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"" and pos == start:
+                quote = ch
+            elif ch in stops:
+                break
+            pos += 1
+        self.pos, self._peeked = pos, None
+        return self.text[start:pos].strip()
+
+    def raw_until(self, stop: str) -> tuple[str, int]:
+        """The raw text from here to the next ``stop`` character outside quotes (consumed); and its start."""
+        pos = self.pos
+        start, quote = pos, None
+        while pos < len(self.text):
+            ch = self.text[pos]
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif ch == stop:
+                self.pos, self._peeked = pos + 1, None
+                return self.text[start:pos], start
+            pos += 1
+        line, col = self.where(start)
+        raise self.source.error(f"no closing '{stop}'", line, col)
+
+    def same_line(self, token: Token) -> bool:
+        """Is the next token on the same line as ``token``?"""
+        return self.peek().line == token.line
+
+    def inline_char(self) -> str | None:
+        """The next non-blank character if it is on the line of the last token read (not lexed), else None."""
+        pos = self.pos
+        while pos < len(self.text) and self.text[pos] in " \t\r":
+            pos += 1
+        return None if pos >= len(self.text) or self.text[pos] == "\n" else self.text[pos]
+
+
+def describe(token: Token) -> str:
+    if token.kind == "eof":
+        return "the end of the file"
+    return f"'{token.text}'"
