@@ -25,11 +25,13 @@ _EXPORTS = {
     "Finding": "diagnose", "diagnose": "diagnose",
     "EmpError": "emp", "EmpInfo": "emp", "gams_name": "emp", "parse_empinfo": "emp", "problem_from_empinfo": "emp",
     "resolve_empinfo": "emp", "to_empinfo": "emp",
+    "compare": "compare",
     "build_mcp": "kkt",
     "MCP": "mcp", "mcp_from_pyomo": "mcp",
     "Agent": "problem", "EquilibriumProblem": "problem", "SharedConstraint": "problem", "VIPair": "problem",
     "Solution": "solution",
     "solve": "solve",
+    "sweep": "sweep",
     "best_response_check": "verify", "kkt_check": "verify", "second_order_check": "verify",
 }
 __all__ = sorted([*_EXPORTS, "ModelError", "SolverUnavailable"])
@@ -44,6 +46,13 @@ class _Package(types.ModuleType):
         if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
             return
         super().__setattr__(name, value)
+
+    def __reduce__(self):
+        """Pickled by name, as a plain module is: a function shipped by value to a Dask worker (``sq.sweep``) may
+        refer to ``sharedeq``, and the standard reducers do not recognise this subclass of ModuleType."""
+        from importlib import import_module
+
+        return import_module, (self.__name__,)
 
 
 sys.modules[__name__].__class__ = _Package

@@ -202,6 +202,9 @@ def _parser():
     from sharedeq.sweep import add_arguments as add_sweep_arguments
 
     add_sweep_arguments(sub.add_parser("sweep", help="solve a model file at every point of a parameter grid (Dask)"))
+    from sharedeq.compare import add_arguments as add_compare_arguments
+
+    add_compare_arguments(sub.add_parser("compare", help="the VE, the extreme GNEs and sampled equilibria, compared"))
     return parser
 
 
@@ -255,6 +258,10 @@ def _run(args) -> int:
         from sharedeq.sweep import run_command as run_sweep
 
         return run_sweep(args)
+    if args.command == "compare":
+        from sharedeq.compare import run_command as run_compare
+
+        return run_compare(args)
     if args.command == "export" and not (args.gams or args.nl):
         raise ModelError("export needs --gams FILE or --nl FILE (or both)")
     if args.emp:

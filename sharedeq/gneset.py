@@ -114,7 +114,7 @@ def equilibrium_row(solution) -> dict:
     objectives = solution.objective_values
     for agent in problem.agents:
         value = float(objectives[agent.name])
-        row[f"payoff[{agent.name}]"] = value if agent.sense == "max" else -value
+        row[f"payoff[{agent.name}]"] = value if agent.sense == "max" else 0.0 - value   # no -0.0
     weights = problem.rosen_weights(solution.weights if solution.mode == "ve" else None)
     sharing = {s.constraint.name: s.agents for s in problem.shared}
     for m in solution.multipliers.itertuples():
