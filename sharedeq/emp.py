@@ -806,10 +806,14 @@ def _whole_run(components, rows, k) -> int:
 
 def _vi_words(pairs) -> list[str]:
     """A VI's pairs: zero-function variables first (alone), then ``[-]F x [shadow]`` groups."""
-    zero = [p.variable for p in pairs if p.function is None]
+    zero = [p.variable for p in pairs if _is_zero(p.function)]
     paired = [(p.flip, (p.function, p.variable) + ((p.parameter,) if p.parameter is not None else ()))
-              for p in pairs if p.function is not None]
+              for p in pairs if not _is_zero(p.function)]
     return _compress(zero) + _group_words(paired)
+
+
+def _is_zero(function) -> bool:
+    return function is None or (isinstance(function, (int, float)) and function == 0)
 
 
 def to_empinfo(problem) -> str:

@@ -79,8 +79,8 @@ class SharedConstraint:
 class VIPair:
     """A complementarity pair ``F(x) _|_ variable`` with the variable kept within its bounds (EMP ``vi``).
 
-    ``function`` is a Pyomo expression, a constraint, or None (the zero function: the variable is only held by
-    its bounds and the constraints of its VI). ``flip`` negates it (EMP ``-F``). ``parameter`` is a QVI's shadow
+    ``function`` is a Pyomo expression, a constraint, or 0 (the zero function: the variable is only held by its
+    bounds and the constraints of its VI). ``flip`` negates it (EMP ``-F``). ``parameter`` is a QVI's shadow
     copy of the variable (EMP ``qvi F y x``): it stands for the variable's value but is never differentiated.
     ``block`` indexes :attr:`EquilibriumProblem.vi_blocks` when the pair belongs to a VI with constraints.
     """
@@ -102,8 +102,6 @@ class VIPair:
         the result of an equality or an expression; it leaves an inequality's orientation unchanged.
         """
         fn, var = self.function, self.variable
-        if fn is None:
-            return 0.0
         if not isinstance(fn, ConstraintData):
             return -fn if self.flip else fn
         lo, up = fn.lower, fn.upper
@@ -233,8 +231,8 @@ class EquilibriumProblem:
     def add_vi(self, function, variable, constraints=(), flip=False, statement="vi") -> None:
         """Add complementarity pairs ``function _|_ variable`` (each variable kept within its bounds).
 
-        ``function`` is a Pyomo expression, a constraint (see :meth:`VIPair.expression` for its sign), or None
-        (the zero function); ``function`` and ``variable`` may be equally long lists (``flip`` then one bool or
+        ``function`` is a Pyomo expression, a constraint (see :meth:`VIPair.expression` for its sign), or None or
+        0 (the zero function); ``function`` and ``variable`` may be equally long lists (``flip`` then one bool or
         one per pair). With ``constraints`` the pairs form one VI with constraints (GAMS ``vi F x g``): find
         ``x`` in ``K = {x : g(x, others) holds}`` with ``F(x)'(v - x) >= 0`` for all ``v`` in ``K``, whose KKT
         conditions ``F(x) + grad_x g(x)' mu _|_ x``, ``g _|_ mu`` join the MCP. ``statement`` is the EMP keyword
@@ -251,6 +249,7 @@ class EquilibriumProblem:
 
     def _add_pairs(self, function, variable, parameter, constraints, flip, statement) -> None:
         functions = list(function) if isinstance(function, (list, tuple)) else [function]
+        functions = [0 if fn is None else fn for fn in functions]
         variables = _var_list(variable, f"{statement} variables")
         if len(functions) == 1 and isinstance(functions[0], (pyo.Constraint, pyo.Expression)) and \
                 functions[0].is_indexed():
