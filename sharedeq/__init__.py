@@ -26,6 +26,7 @@ _EXPORTS = {
     "EmpError": "emp", "EmpInfo": "emp", "gams_name": "emp", "parse_empinfo": "emp", "problem_from_empinfo": "emp",
     "resolve_empinfo": "emp", "to_empinfo": "emp",
     "compare": "compare",
+    "GamsModel": "gams", "read_gams": "gams",
     "build_mcp": "kkt",
     "MCP": "mcp", "mcp_from_pyomo": "mcp",
     "Agent": "problem", "EquilibriumProblem": "problem", "SharedConstraint": "problem", "VIPair": "problem",

@@ -176,7 +176,8 @@ def _parser():
                        ("mcp", "print the complementarity pairs of a model file"),
                        ("export", "write the MCP of a model file for GAMS (--gams) or AMPL/PATH (--nl)")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("model", help="a Python file defining build_problem(**kwargs) (or build_model with --emp)")
+        p.add_argument("model", help="a Python file defining build_problem(**kwargs) (or build_model with --emp), "
+                                      "or a GAMS model file (.gms)")
         p.add_argument("--emp", metavar="FILE", help="GAMS empinfo text declaring the agents of build_model()")
         p.add_argument("--mode", choices=["gne", "ve"], help="generalized Nash or variational (default: as declared)")
         p.add_argument("--weights", help="Rosen weights, comma separated, one per agent (ve only)")
@@ -264,7 +265,11 @@ def _run(args) -> int:
         return run_compare(args)
     if args.command == "export" and not (args.gams or args.nl):
         raise ModelError("export needs --gams FILE or --nl FILE (or both)")
-    if args.emp:
+    if args.model.lower().endswith(".gms"):                 # a GAMS model, read as it is
+        from sharedeq.gams import command_target
+
+        problem = command_target(args.model, args.emp, args.mode, args.weights, getattr(args, "check", False))
+    elif args.emp:
         problem = load_emp_problem(args.model, args.emp, _kwargs(args.arg), args.mode)
     else:
         problem = load_problem(args.model, _kwargs(args.arg), args.mode)

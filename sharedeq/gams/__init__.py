@@ -15,13 +15,14 @@ The subset read is that of equilibrium models (see :func:`read_gams`); anything 
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sharedeq.gams.lexer import GamsError
 
-__all__ = ["GamsError", "GamsModel", "GamsNote", "read_gams"]
+__all__ = ["GamsError", "GamsModel", "GamsNote", "command_target", "read_gams"]
 
 _EMP_FILES = ("%emp.info%", "emp.info", "empinfo.txt", "empinfo.dat")
 _NLP_KINDS = ("nlp", "lp", "qcp", "dnlp")
@@ -120,6 +121,44 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
     for note in result.notes:
         warnings.warn(note, GamsNote, stacklevel=2)
     return result
+
+
+def command_target(path, emp=None, mode=None, weights=None, check=False):
+    """What ``sharedeq solve|mcp|export MODEL.gms`` works on: the EquilibriumProblem of an emp or nlp model, or
+    for an MCP model an object with the problem's ``mcp(...)`` and ``solve(...)``. ``emp``: an empinfo file that
+    replaces the model's own. An MCP has no agents, so ``--mode``, ``--weights`` and ``--check`` are refused."""
+    empinfo = None
+    if emp is not None:
+        if not Path(emp).is_file():
+            raise GamsError(f"no such empinfo file: {emp}")
+        empinfo = Path(emp).read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GamsNote)
+        read = read_gams(path, empinfo=empinfo)
+    for note in read.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if read.mcp is None:
+        return read.problem
+    given = [flag for flag, value in (("--mode", mode), ("--weights", weights), ("--check", check)) if value]
+    if given:
+        raise GamsError(f"{', '.join(given)}: {Path(path).name} is an MCP model (solve ... using mcp), which has no "
+                        f"agents")
+    return _McpCommand(read.mcp)
+
+
+@dataclass
+class _McpCommand:
+    """An MCP model behind the interface the command uses on a problem."""
+
+    pairs: object
+
+    def mcp(self, mode=None, weights=None):
+        return self.pairs
+
+    def solve(self, mode=None, weights=None, **options):
+        from sharedeq.solve import solve
+
+        return solve(self.pairs, **options)
 
 
 def _kind(solve, interpreter) -> str:

@@ -256,7 +256,8 @@ def _plural(word: str, *stems: str) -> str | None:
 class _Parser:
     def __init__(self, scanner: Scanner):
         self.s = scanner
-        self.files = set()
+        self.file_names = set()
+        self.in_put = False
 
     def error(self, message, token=None):
         return self.s.error(message, token)
@@ -520,7 +521,7 @@ class _Parser:
                 text, _ = s.raw_until("/")
                 path = text.strip().strip("'\"")
             out.append(FileStatement(name.text, path, name.line, name.col))
-            self.files.add(name.value.lower())
+            self.file_names.add(name.value.lower())
             s.accept(",")
         self.end_statement()
         return out
@@ -566,10 +567,14 @@ class _Parser:
                 s.next()
             elif token.kind == "op" and token.value in ("@", "#"):
                 raise self.error(f"'{token.value}' positioning in put statements is not supported", token)
-            elif token.kind == "id" and not items and file is None and token.value.lower() in self.files:
+            elif token.kind == "id" and not items and file is None and token.value.lower() in self.file_names:
                 file = s.next().text          # put FILE ...
             else:
-                items.append(self.expression())
+                self.in_put = True
+                try:
+                    items.append(self.expression())
+                finally:
+                    self.in_put = False
                 if s.accept(":"):
                     raise self.error("formats (':width:decimals') in put statements are not supported", token)
         self.end_statement()
@@ -685,7 +690,7 @@ class _Parser:
 
     def multiplicative(self):
         left = self.unary()
-        while self.s.at("*", "/"):
+        while self.s.at("*") or (self.s.at("/") and not self.in_put):   # in put, '/' is a new line
             token = self.s.next()
             left = Binary(token.value, left, self.unary(), token.line, token.col)
         return left
