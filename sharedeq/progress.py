@@ -28,8 +28,9 @@ import time
 
 logger = logging.getLogger("sharedeq")
 
-#: Seconds before a bar appears: runs shorter than this print nothing.
+#: Seconds before a bar appears (runs shorter than this print nothing), and between two redraws.
 DELAY = 1.0
+REDRAW = 0.1
 
 _active: list[Progress] = []          # the reporters of the runs now in progress, outermost first
 
@@ -63,8 +64,9 @@ class Progress:
         if self.owns_bar:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc=description, unit=unit, delay=DELAY, leave=False, file=sys.stderr,
-                            dynamic_ncols=True, bar_format=None if total else "{desc} [{elapsed}]{postfix}")
+            self.bar = tqdm(total=total, desc=description, unit=unit, delay=DELAY, mininterval=REDRAW, leave=False,
+                            file=sys.stderr, dynamic_ncols=True,
+                            bar_format=None if total else "{desc} [{elapsed}]{postfix}")
 
     def stage(self, name: str) -> None:
         """A new stage: log it and show its name."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -498,7 +499,7 @@ class Solution:
                     self.second_order.drop(columns=["move"], errors="ignore")}
         out.update({name: table for name, table in optional.items() if table is not None})
         out["steps"] = self.steps
-        return {name: table for name, table in out.items() if len(table.columns)}
+        return {name: table for name, table in out.items() if name != "auxiliaries" or len(table)}
 
     def to_csv(self, directory) -> list[Path]:
         """Write :meth:`tables` as CSV files (``variables.csv``, ``multipliers.csv``, ...) into ``directory``
@@ -587,12 +588,19 @@ class Solution:
             json.dump(self.to_dict(), fh, indent=2)
 
 
+def terminal_width(default: int = 120) -> int:
+    """The width of the terminal that stdout writes to, or ``default`` when stdout is not a terminal."""
+    if not getattr(sys.stdout, "isatty", lambda: False)():
+        return default
+    return shutil.get_terminal_size((default, 24)).columns
+
+
 def fit_table(table: pd.DataFrame, width: int | None = None, max_rows: int = SUMMARY_ROWS,
               whole=WHOLE_TABLES) -> str:
     """``table`` as text at most ``width`` characters wide (default: the terminal's, 120 when not a terminal) and
     ``max_rows`` rows: the middle rows and columns that do not fit are replaced by ``...``, and a note says how
     much was left out and where to find it (``whole``)."""
-    width = width or shutil.get_terminal_size((120, 24)).columns
+    width = width or terminal_width()
     rows = max_rows if len(table) > max_rows else None
 
     def render(columns):
