@@ -1,7 +1,8 @@
 """GAMS EMP ``empinfo`` annotations for Pyomo models: parse, resolve, build a problem, write them back.
 
 An empinfo text says who owns what, in the model's own names (GAMS EMP manual, "EMP Syntax for Equilibrium
-Problems" and "Equilibrium Problems with Shared Constraints")::
+Problems", "Variational Inequalities", "Quasi-Variational Inequalities", "Embedded Complementarity Systems",
+"Bilevel Programs")::
 
     equilibrium
     VIsol cons
@@ -13,12 +14,14 @@ Grammar (a keyword starts a new statement, so a statement may span lines; commas
     empinfo   = { statement } ;
     statement = "equilibrium"
               | [ label ":" ] ( "min" | "max" ) objective variable { variable } { equation }
-              | "vi" function variable { function variable }
-              | "visol" equation { equation }
-              | "dualvar" variable equation { variable equation }
-              | "implicit" variable equation { variable equation } ;
-    name      = ident { "." ident } [ "(" index { "," index } ")" | "[" index { "," index } "]" ] ;
-    index     = "'" chars "'" | '"' chars '"' | unquoted ;
+              | "vi" { function variable | variable | equation }          (pairs, zero functions, constraints)
+              | "qvi" { function variable [ variable ] | variable | equation }   (the 2nd variable: a shadow)
+              | "dualequ" equation variable { equation variable }
+              | ( "visol" | "sharedequ" ) equation { equation }
+              | ( "dualvar" | "implicit" ) variable equation { variable equation }
+              | "bilevel" variable { variable } ;                        (then the followers' min/max)
+    name      = [ "-" ] ident { "." ident } [ "(" index { "," index } ")" | "[" index { "," index } "]" ] ;
+    index     = "'" chars "'" | '"' chars '"' | unquoted ;              ("*", quoted or not: any label)
     label     = ident | "'" chars "'" | '"' chars '"' ;
     comment   = a line whose first non-blank character is "*" ;
 
@@ -26,10 +29,19 @@ Keywords are case-insensitive (``VIsol``, ``visol``). Whether a name is a variab
 objective or an expression is decided by the model, as in GAMS: after ``min``/``max`` come the objective, then
 the agent's variables, then its equations. A name without indices stands for every element of an indexed
 component; indices are matched against the component's index values by their text (``x(1)``, ``x('1')`` and
-``x[1]`` all find the key ``1``). An equation listed by several agents is shared among them; ``VIsol`` gives it
-one multiplier. The optional ``label:`` before ``min``/``max`` (ReSHOP syntax) names the agent; without it an
+``x[1]`` all find the key ``1``), and ``*`` matches every label in its position (``cons('1',*)``). An equation
+listed by several agents is shared among them; ``VIsol`` gives it one multiplier, ``sharedequ`` one per agent
+(the default). The optional ``label:`` before ``min``/``max`` (ReSHOP syntax) names the agent; without it an
 agent is named by its objective's index (``obj(2)`` -> ``"2"``) when all objectives are elements of one
 component, else by the objective's name.
+
+In a ``vi`` (or ``qvi``) an equation or expression followed by a variable is a pair; a variable with no function
+before it has the zero function, and so does a variable that appears in the VI's constraints but nowhere in the
+empinfo (JAMS's rule, GAMS EMP library model ``zerofunc``); an equation not followed by a variable is a
+constraint of the VI, differentiated with respect to the VI's own variables only. ``-e`` flips equation ``e``
+(``f =l= b`` becomes ``-f =g= -b``): it negates a pair's equality function and changes nothing else. Without
+``equilibrium`` and without ``min``/``max``, the model's single active Objective is one agent owning everything
+the empinfo leaves (GAMS's long-form solve, where ``dualequ H y`` peels ``H`` and ``y`` off the optimiser).
 """
 
 from __future__ import annotations
@@ -902,9 +914,25 @@ class EmpInfo:
         """An agent maximising ``objective``; see :meth:`min`."""
         return self._put("max", objective, *names, label=name)
 
-    def vi(self, *pairs) -> EmpInfo:
-        """Function-variable pairs: ``emp.vi(m.F, m.p)`` is ``vi F p``."""
-        return self._put("vi", *pairs)
+    def sharedequ(self, *equations) -> EmpInfo:
+        """Shared equations that each sharing agent prices with its own multiplier."""
+        return self._put("sharedequ", *equations)
+
+    def vi(self, *names) -> EmpInfo:
+        """Function-variable pairs, then the VI's constraints: ``emp.vi(m.F, m.p, m.g)`` is ``vi F p g``."""
+        return self._put("vi", *names)
+
+    def qvi(self, *names) -> EmpInfo:
+        """Function-variable-shadow triples, then constraints: ``emp.qvi(m.F, m.y, m.x, m.g)``."""
+        return self._put("qvi", *names)
+
+    def dualequ(self, *pairs) -> EmpInfo:
+        """Equation-variable pairs: ``emp.dualequ(m.H, m.y)`` is ``dualequ H y``."""
+        return self._put("dualequ", *pairs)
+
+    def bilevel(self, *variables) -> EmpInfo:
+        """The leader's variables; the ``min``/``max`` statements that follow are its followers."""
+        return self._put("bilevel", *variables)
 
     def dualvar(self, *pairs) -> EmpInfo:
         """Variable-equation pairs: the variable is the multiplier of the equation."""

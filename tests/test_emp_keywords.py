@@ -11,7 +11,7 @@ import pytest
 
 import sharedeq as sq
 from cases import scarfmcp
-from sharedeq.emp import EmpError, problem_from_empinfo, resolve_empinfo, to_empinfo
+from sharedeq.emp import EmpError, EmpInfo, problem_from_empinfo, resolve_empinfo, to_empinfo
 from sharedeq.errors import ModelError
 
 
@@ -304,3 +304,14 @@ def test_add_vi_rejects_mismatched_lists_in_the_users_names():
     problem = sq.EquilibriumProblem(m)
     with pytest.raises(ModelError, match="vi: 2 functions for 3 variables"):
         problem.add_vi([m.F[1], m.F[2]], m.x)
+
+
+def test_the_builder_writes_the_new_keywords_as_gams_put_statements_would():
+    m = moving_set()
+    emp = EmpInfo(m).qvi(m.F, m.y, m.x, m.g)
+    assert str(emp) == "qvi F y x g\n"
+    assert [solved(emp.problem()).value(m.y[i]) for i in m.i] == pytest.approx([2 / 3, 2 / 3], abs=1e-8)
+    e = embedded_complementarity(objective_variable=True)
+    text = str(EmpInfo(e).equilibrium().min(e.obj, e.x, e.g, e.defobj).dualequ(e.H, e.y).dualvar(e.lam, e.g))
+    assert text == "equilibrium\nmin obj x g defobj\ndualequ H y\ndualvar lam g\n"
+    assert str(EmpInfo(e).sharedequ(e.g).bilevel(e.x).vi("-H", e.y)) == "sharedequ g\nbilevel x\nvi -H y\n"
