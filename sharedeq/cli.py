@@ -3,7 +3,7 @@
     sharedeq solve cases/river_basin.py --mode ve [--weights 1,2,3] [--json out/river.json] [--csv out/river] [--check]
     sharedeq mcp cases/river_basin.py --mode gne          # print the MCP's pairs
     sharedeq solve cases/river_basin.py --emp cases/river_basin.emp.txt   # agents from GAMS empinfo text
-    sharedeq export cases/river_basin.py --mode ve --gams river.gms       # the MCP for GAMS/PATH (or --nl)
+    sharedeq export cases/river_basin.py --mode ve --gams out/river.gms   # the MCP for GAMS/PATH (or --nl)
 
 A model file is a Python module that defines ``build_problem(**kwargs)`` returning an
 :class:`~sharedeq.EquilibriumProblem` (the case-module convention). ``--arg key=value`` passes keyword

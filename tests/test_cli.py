@@ -113,8 +113,8 @@ def test_arguments_reach_build_problem_and_unknown_ones_are_named(tmp_path, caps
 
 
 def test_model_file_that_is_not_python(tmp_path, capsys):
-    model = tmp_path / "river.gms"
-    model.write_text("variables x;\n")
+    model = tmp_path / "river.mod"                 # an AMPL model: neither Python nor GAMS
+    model.write_text("var x;\n")
     assert "expected a Python model file (.py)" in _error(["solve", str(model)], capsys)
 
 
@@ -142,3 +142,52 @@ def test_version_and_backend_help(capsys):
     with pytest.raises(SystemExit):
         main(["solve", "--help"])
     assert "Ipopt bundled with casadi" in capsys.readouterr().out
+
+
+def test_every_option_has_help_and_help_is_light():
+    import argparse
+
+    from sharedeq.cli import _parser
+
+    def undocumented(parser, where):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from undocumented(sub, f"{where} {name}")
+            elif not action.help:
+                yield f"{where} {'/'.join(action.option_strings) or action.dest}"
+
+    assert list(undocumented(_parser(), "sharedeq")) == []
+    code = "import sys; from sharedeq.cli import _parser; _parser(); print(sorted(m for m in ('pandas', 'pyomo', " \
+           "'casadi', 'numpy', 'tqdm', 'dask') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"                      # sharedeq --help imports none of the heavy libraries
+
+
+def test_csv_and_json_go_into_new_folders_and_check_is_recorded(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["solve", RIVER, "--mode", "ve", "--json", str(out / "river.json"), "--csv", str(out / "river"),
+                 "--check", "-q"]) == 0
+    text = capsys.readouterr().out
+    assert f"wrote {out / 'river.json'}" in text and "KKT residuals re-derived with Pyomo" in text
+    data = json.loads((out / "river.json").read_text())
+    assert data["checks"]["kkt"]["1"]["stationarity"] < 1e-6
+    variables = (out / "river" / "variables.csv").read_text().splitlines()
+    assert variables[0] == "agent,variable,value,lower,upper,marginal"
+    assert variables[1].startswith("1,x[1],21.144") and len(variables) == 4        # x[1..3]; total is auxiliary
+    assert (out / "river" / "auxiliaries.csv").exists() and (out / "river" / "best_response.csv").exists()
+
+
+def test_unexpected_errors_are_one_line_without_traceback(monkeypatch, capsys):
+    from sharedeq.problem import EquilibriumProblem
+
+    def broken(self, **options):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(EquilibriumProblem, "solve", broken)
+    assert main(["solve", RIVER]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sharedeq: error: unexpected RuntimeError: boom (in test_cli.py:")
+    assert "--traceback" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["solve", RIVER, "--traceback"])
