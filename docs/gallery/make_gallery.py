@@ -174,32 +174,28 @@ def scaling() -> None:
 
 # ---------------------------------------------------------------------- the set of generalized Nash equilibria
 def gne_set() -> None:
-    """Two players share one unit: every x1 in [1/2, 1], x2 = 1 - x1 is a GNE; the Rosen sweep traces it."""
-    import pyomo.environ as pyo
+    """The equilibria that ``sq.compare`` finds, on a game whose GNE set is known and on the river basin."""
+    import importlib.util
 
-    from sharedeq.gneset import rosen_sweep
+    import pyomo.environ as pyo
 
     m = pyo.ConcreteModel()
     m.x = pyo.Var([1, 2], initialize=0.0)
     m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
-    game = sq.EquilibriumProblem(m, name="two players, one shared resource")
+    game = sq.EquilibriumProblem(m, name="two players, one shared unit")
     game.add_agent("p1", objective=(m.x[1] - 1) ** 2, variables=m.x[1])
     game.add_agent("p2", objective=(m.x[2] - 0.5) ** 2, variables=m.x[2])
     game.add_shared(m.share)
-    sweep = rosen_sweep(game, points=15)
-    ve = game.solve(mode="ve")
-    fig, (ax,) = _figure(5, 4.2)
-    ax.plot([0.5, 1.0], [0.5, 0.0], color="tab:blue", linewidth=6, alpha=0.3,
-            label="all GNE: x1 in [1/2, 1], x2 = 1 - x1")
-    ax.plot(sweep["x[1]"], sweep["x[2]"], "o", color="tab:blue", markersize=4,
-            label="rosen_sweep (normalised equilibria)")
-    ax.plot(ve.value(m.x[1]), ve.value(m.x[2]), "*", color="tab:red", markersize=14,
-            label="variational equilibrium (0.75, 0.25)")
-    ax.plot([1.0], [0.5], "kx", label="unconstrained optima (1, 0.5)")
-    ax.plot([0, 1.1], [1, -0.1], color="grey", linewidth=0.6)
-    ax.set(xlabel="x1", ylabel="x2", xlim=(0.3, 1.1), ylim=(-0.1, 0.7), aspect="equal",
-           title="Shared constraint x1 + x2 <= 1")
-    ax.legend(fontsize=7, loc="upper left")
+    spec = importlib.util.spec_from_file_location("river_basin", ROOT / "cases" / "river_basin.py")
+    river_basin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(river_basin)
+
+    fig, (left, right) = _figure(10, 4.4, columns=2)
+    left.plot([0.5, 1.0], [0.5, 0.0], color="tab:green", linewidth=8, alpha=0.3,
+              label="every GNE: x1 in [1/2, 1], x2 = 1 - x1")
+    sq.compare(game, samples=20).plot_set(["x[1]", "x[2]"], ax=left)
+    left.set(xlim=(0.4, 1.1), ylim=(-0.1, 0.6), aspect="equal")
+    sq.compare(river_basin.build_problem(), samples=30).plot_set(["x[1]", "x[2]"], ax=right)
     _save(fig, "gne_set")
 
 
