@@ -35,7 +35,9 @@ class GamsNote(UserWarning):
 @dataclass
 class GamsModel:
     """A GAMS model as read: the Pyomo ``model``, its ``kind`` ("emp", "mcp" or "nlp"), the
-    :class:`~sharedeq.EquilibriumProblem` (emp, nlp) or :class:`~sharedeq.MCP` (mcp), and what was noted."""
+    :class:`~sharedeq.EquilibriumProblem` (emp, nlp) or :class:`~sharedeq.MCP` (mcp), what was noted, and the data
+    at the solve statement: ``sets`` (name -> elements, a label or a tuple of labels) and ``parameters`` (name ->
+    {element: value}, a scalar's value as a float), keyed like the Pyomo components."""
 
     path: str | None
     kind: str
@@ -47,6 +49,8 @@ class GamsModel:
     model_name: str = ""
     options: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    sets: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
 
     def solve(self, **options):
         """Solve with :func:`sharedeq.solve` (an MCP) or ``problem.solve`` (emp, nlp); returns a Solution."""
@@ -118,6 +122,7 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
             result.kind = "nlp"
             result.problem = _single_agent(builder, solve, interpreter, name)
     _note_unused(files, result.notes)
+    result.sets, result.parameters = _data(interpreter)
     for note in result.notes:
         warnings.warn(note, GamsNote, stacklevel=2)
     return result
@@ -159,6 +164,21 @@ class _McpCommand:
         from sharedeq.solve import solve
 
         return solve(self.pairs, **options)
+
+
+def _data(interpreter) -> tuple[dict, dict]:
+    from sharedeq.gams.build import _pyomo_key
+    from sharedeq.gams.evaluate import GParameter, GSet
+
+    sets, parameters = {}, {}
+    for symbol in interpreter.symbols.values():
+        if isinstance(symbol, GSet):
+            sets[symbol.name] = [_pyomo_key(key) for key in symbol.elements]
+        elif isinstance(symbol, GParameter) and not symbol.domain:
+            parameters[symbol.name] = symbol.values.get((), 0.0)
+        elif isinstance(symbol, GParameter):
+            parameters[symbol.name] = {_pyomo_key(key): value for key, value in symbol.values.items()}
+    return sets, parameters
 
 
 def _kind(solve, interpreter) -> str:

@@ -176,8 +176,8 @@ class Interpreter:
         lower = name.lower()
         if lower in self.symbols or lower in self.aliases:
             previous = self.symbols.get(lower)
-            if isinstance(previous, type(value)) and value.domain == previous.domain:
-                return previous         # GAMS allows a declaration to be repeated
+            if isinstance(previous, type(value)) and value.domain in (previous.domain, ()):
+                return previous         # a repeated declaration (``Positive Variable x;`` sets x's type)
             raise self.error(f"'{name}' is declared twice (first on line {getattr(previous, 'line', '?')})", node)
         self.symbols[lower] = value
         return value
@@ -249,7 +249,9 @@ class Interpreter:
                 key = self.checked_key(labels, d.domain, d, f"parameter {d.name}")
                 parameter.values[key] = value
         elif d.kind == "variable":
-            self.declare(d.name, GVariable(d.name, d.domain, d.vartype, d.line), d)
+            variable = self.declare(d.name, GVariable(d.name, d.domain, d.vartype or "free", d.line), d)
+            if d.vartype is not None:
+                variable.vartype = d.vartype
         elif d.kind == "equation":
             self.declare(d.name, GEquation(d.name, d.domain, d.line), d)
 

@@ -450,6 +450,13 @@ class Scanner:
         """Is the next token on the same line as ``token``?"""
         return self.peek().line == token.line
 
+    def skip_char(self) -> None:
+        """Step over the character that :meth:`inline_char` returned (without lexing: ``.3`` is no number here)."""
+        pos = self.pos
+        while self.text[pos] in " \t\r":
+            pos += 1
+        self.pos, self._peeked = pos + 1, None
+
     def inline_char(self) -> str | None:
         """The next non-blank character if it is on the line of the last token read (not lexed), else None."""
         pos = self.pos

@@ -349,7 +349,7 @@ class _Parser:
                     raise self.error(f"data for {kind} {name.text} in its declaration is not supported: assign "
                                      f"attributes (x.lo(i) = ...) instead", name)
             out.append(Declaration(kind, name.text, domain, text, data, name.line, name.col,
-                                   vartype or ("free" if kind == "variable" else None), singleton))
+                                   vartype, singleton))
             s.accept(",")
         self.end_statement()
         return out
@@ -397,7 +397,7 @@ class _Parser:
         """``a``, ``a*c`` (a range), ``a.b``, ``(a,b).c``: the tuples it stands for."""
         parts = [self.label_group(what)]
         while self.s.inline_char() == ".":
-            self.s.next()
+            self.s.skip_char()
             parts.append(self.label_group(what))
         tuples = [()]
         for group in parts:
@@ -407,7 +407,7 @@ class _Parser:
     def label_group(self, what) -> list[str]:
         s = self.s
         if s.inline_char() == "(":
-            s.next()
+            s.skip_char()
             group = []
             while not s.accept(")"):
                 group.extend(self.label_range(what))
@@ -419,7 +419,7 @@ class _Parser:
         first = self.s.label(what)
         if self.s.inline_char() != "*":
             return [first.value]
-        self.s.next()
+        self.s.skip_char()
         last = self.s.label("the end of the range")
         return _label_range(first, last, self.s)
 
@@ -897,7 +897,7 @@ def _cells(text: str, labels_only=False) -> list[tuple[int, int, str]]:
     import re
 
     out = []
-    for m in re.finditer(r"\S+", text):
+    for m in re.finditer(r"(?:'[^']*'|\"[^\"]*\"|[^\s'\"])+", text):
         word = m.group(0)
         dotted = out and (out[-1][2].endswith(".") or (word.startswith(".") and not _is_number(word)))
         if dotted and (labels_only or len(out) == 1):
