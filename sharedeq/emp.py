@@ -100,8 +100,6 @@ _BARE_INDEX = r"[^,'\"\s()\[\]]+"
 _INDEX = re.compile(rf"\s*(?:'([^']*)'|\"([^\"]*)\"|({_BARE_INDEX}))\s*")
 _CLOSE = {"(": ")", "[": "]"}
 _BAD_CHARACTER = {
-    "*": "a bare '*' is not a name: for every element of a component write its name alone (x), for a slice "
-         "a wildcard index (x('1',*))",
     "-": "'-' (a flipped equation) must be followed directly by an equation's name, e.g. -cons",
 }
 
@@ -189,6 +187,8 @@ def _line_tokens(line, number):
         elif m.group("name") is not None:
             token, pos = _name_token(line, number, col, m)
             yield token
+        elif m.group("other") == "*":
+            yield Name("*", "*", None, number, col)
         elif m.group("other") is not None:
             char = m.group("other")
             raise EmpError(_bad_character(char), number, col, line)
@@ -364,6 +364,7 @@ class _Resolver:
         self.statements = annotation.statements
         self.lines = annotation.text.splitlines()
         self.claims = ComponentMap()
+        self.wildcards: list[tuple] = []                  # (agent, "variables" | "equations", the '*' Name)
         self.tables = ComponentMap()
         self.components = None
 
@@ -385,6 +386,7 @@ class _Resolver:
         taken.update(c for vi in vis for c in vi.constraints)
         taken.update(f for vi in vis for f, *_ in vi.pairs if isinstance(f, ConstraintData))
         taken.update(c for a in agents for c in a.constraints)
+        self.fill_wildcards(taken)
         bilevel = None
         if leader is not None:
             bilevel = self.leader(leader, taken)
@@ -399,6 +401,9 @@ class _Resolver:
 
     # -------------------------------------------------------------------------------- names
     def ref(self, name: Name) -> Ref:
+        if name.base == "*":
+            self.fail(name, "a bare '*' (all remaining variables or equations) may only follow the objective of "
+                            "'min' or 'max'; for a slice of a component use a wildcard index, x('1',*)")
         component = self.component(name)
         kind = _KINDS.get(component.ctype)
         if kind is None:
@@ -473,12 +478,18 @@ class _Resolver:
 
     # -------------------------------------------------------------------------------- statements
     def agent(self, st: Statement, skip_vars, skip_cons) -> AgentSpec:
-        refs = [self.ref(n) for n in st.args]
+        if st.args[0].base == "*":
+            self.fail(st.args[0], f"'*' cannot be the objective of '{st.word}'")
         owner = f"the agent '{st.word} {st.args[0].text}'"
-        objective = self.objective(refs[0], st)
-        self.claim(objective, owner, refs[0].name)
+        objective = self.objective(self.ref(st.args[0]), st)
+        self.claim(objective, owner, st.args[0])
         variables, equations, seen_equation = [], ComponentSet(), False
-        for ref in refs[1:]:
+        spec = AgentSpec(st.label, st.keyword, objective, variables, [], st)
+        for name in st.args[1:]:
+            if name.base == "*":
+                self.wildcards.append((spec, "equations" if seen_equation else "variables", name))
+                continue
+            ref = self.ref(name)
             self.expect(ref, ("variable", "equation"), owner)
             self.no_flip(ref)
             if ref.kind == "equation":
@@ -492,9 +503,38 @@ class _Resolver:
                 if var not in skip_vars:
                     self.claim(var, owner, ref.name)
                     variables.append(var)
-        if not variables:
+        if not variables and not any(w[0] is spec for w in self.wildcards):
             self.fail(st, f"{owner} controls no variables: list them after the objective")
-        return AgentSpec(st.label, st.keyword, objective, variables, list(equations), st)
+        spec.constraints = list(equations)
+        return spec
+
+    def fill_wildcards(self, taken):
+        """A bare ``*`` in an agent's list (GAMS test library emp13, ``min z * objDef ss``): among the variables,
+        every unfixed variable of the model's active constraints and objectives that nothing else claims; among
+        the equations, every active constraint that no statement names."""
+        if not self.wildcards:
+            return
+        constraints = list(self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+        objectives = self.model.component_data_objects(pyo.Objective, active=True, descend_into=True)
+        free = ComponentSet()
+        for expr in [o.expr for o in objectives] + [c.body for c in constraints]:
+            free.update(v for v in identify_variables(expr, include_fixed=False) if v not in self.claims)
+        unnamed = [c for c in constraints if c not in taken]
+        seen = {}
+        for spec, what, name in self.wildcards:
+            if what in seen:
+                self.fail(name, f"'*' for the {what} of two agents (also line {seen[what].line}): only one agent "
+                                f"can take all remaining {what}")
+            seen[what] = name
+            if what == "variables":
+                for var in free:
+                    self.claims[var] = (f"the '*' of the agent on line {spec.statement.line}", name)
+                spec.variables.extend(free)
+                if not spec.variables:
+                    self.fail(name, "'*' finds no variable that is not fixed or claimed already")
+            else:
+                own = ComponentSet(spec.constraints)
+                spec.constraints.extend(c for c in unnamed if c not in own)
 
     def no_flip(self, ref: Ref):
         """``-name`` flips an equation (and only an equation: GAMS's ``-e``)."""

@@ -194,6 +194,31 @@ def test_scarfmcp_empinfo_with_the_fixed_numeraire_income_solves_to_the_publishe
         assert sol.value(m.p[good]) == pytest.approx(price, abs=1e-7)
 
 
+def all_remaining():
+    """GAMS test library emp13: z = sum_i (x_i - c_i)^2 with c_i = 1 + i/10, x1 = x2 = 2 fixed, ss(i): x_i =
+    x_(i+1) for i = 1, 2. The agent 'min z * objDef ss' owns every variable left: x3 = x2 = 2, x4 = c4 = 1.4."""
+    m = pyo.ConcreteModel()
+    m.i = pyo.Set(initialize=["i1", "i2", "i3", "i4"], ordered=True)
+    c = {f"i{k}": 1 + k / 10 for k in range(1, 5)}
+    m.x = pyo.Var(m.i, initialize=0.0)
+    m.z = pyo.Var()
+    m.objDef = pyo.Constraint(expr=m.z == sum((m.x[i] - c[i]) ** 2 for i in m.i))
+    m.ss = pyo.Constraint(["i1", "i2"], rule=lambda m, i: m.x[i] == m.x[m.i.next(i)])
+    m.x["i1"].fix(2)
+    m.x["i2"].fix(2)
+    return m
+
+
+@pytest.mark.parametrize("text", ["equilibrium\n  min z * objDef ss\n", "min z x('i3') x('i4') objDef *"])
+def test_a_bare_star_takes_every_remaining_variable_or_equation(text):
+    m = all_remaining()
+    problem = problem_from_empinfo(m, text)
+    assert problem.agents[0].variables == [m.x["i3"], m.x["i4"]]
+    assert set(problem.agents[0].constraints) == {m.objDef, m.ss["i1"], m.ss["i2"]}
+    sol = solved(problem)
+    assert [sol.value(m.x[i]) for i in m.i] == pytest.approx([2, 2, 2, 1.4], abs=1e-8)
+
+
 # ------------------------------------------------------------------------------------------ signs and flips
 def test_an_inequality_is_oriented_by_its_variables_bound_whichever_side_pyomo_keeps():
     """'2x >= x + 3' paired with x >= 0 means 2x - x - 3 >= 0 _|_ x >= 0: x = 3 (x = 0 would violate it).

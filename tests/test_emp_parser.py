@@ -179,7 +179,6 @@ def test_agent_labels_bare_or_quoted():
 
 
 @pytest.mark.parametrize("text, line, col, message", [
-    ("min obj(1) * cons", 1, 12, "a bare '\\*' is not a name"),
     ("min obj(1) - cons", 1, 12, "must be followed directly by an equation's name"),
     ("vi 0 x", 1, 4, "zero function"),
     ("min obj(1 x", 1, 5, "not closed"),
@@ -302,6 +301,9 @@ def test_ambiguous_index_text():
     ("min obj(1) i", 1, 12, "'i' is a Set"),
     ("min obj(1) objdef(1)", 1, 1, "controls no variables"),
     ("vi objdef(1) cons(1)", 1, 1, "'vi' names no variable"),
+    ("vi objdef(1) *", 1, 14, "a bare '\\*' .* may only follow the objective"),
+    ("min * x(1)", 1, 5, "'\\*' cannot be the objective"),
+    ("min obj(1) *\nmin obj(2) *", 2, 12, "'\\*' for the variables of two agents \\(also line 1\\)"),
     ("min obj(1) -x(1)", 1, 12, "'-' flips an equation, but 'x\\(1\\)' is a variable"),
     ("min -obj(1) x(1)", 1, 5, "'-' flips an equation"),
     ("dualequ x(1) objdef(1)", 1, 9, "dualequ: expected an equation here"),
