@@ -13,7 +13,7 @@ Grammar (a keyword starts a new statement, so a statement may span lines; commas
 
     empinfo   = { statement } ;
     statement = "equilibrium"
-              | [ label ":" ] ( "min" | "max" ) objective variable { variable } { equation }
+              | [ label ":" ] ( "min" | "max" ) objective { variable | "*" } { equation | "*" }
               | "vi" { function variable | variable | equation }          (pairs, zero functions, constraints)
               | "qvi" { function variable [ variable ] | variable | equation }   (the 2nd variable: a shadow)
               | "dualequ" equation variable { equation variable }
@@ -29,7 +29,8 @@ Keywords are case-insensitive (``VIsol``, ``visol``). Whether a name is a variab
 objective or an expression is decided by the model, as in GAMS: after ``min``/``max`` come the objective, then
 the agent's variables, then its equations. A name without indices stands for every element of an indexed
 component; indices are matched against the component's index values by their text (``x(1)``, ``x('1')`` and
-``x[1]`` all find the key ``1``), and ``*`` matches every label in its position (``cons('1',*)``). An equation
+``x[1]`` all find the key ``1``), and ``*`` matches every label in its position (``cons('1',*)``); a bare ``*``
+in an agent's list stands for every variable (or, after its equations, every equation) left over. An equation
 listed by several agents is shared among them; ``VIsol`` gives it one multiplier, ``sharedequ`` one per agent
 (the default). The optional ``label:`` before ``min``/``max`` (ReSHOP syntax) names the agent; without it an
 agent is named by its objective's index (``obj(2)`` -> ``"2"``) when all objectives are elements of one
