@@ -874,8 +874,15 @@ def to_empinfo(problem) -> str:
 
     Objectives, vi functions and pair members must be named Pyomo objects (a variable, an Objective, a named
     Expression, a Constraint). Agents are labelled (``name: min ...``) when their names differ from the names
-    the empinfo would give them. Linear in the size of the problem.
+    the empinfo would give them. Linear in the size of the problem. A ``sharedeq.Bilevel`` is written as
+    ``bilevel`` with the leader's variables, then its followers (its objective must be the model's active
+    Objective and its constraints the model's other active constraints, which is what the text implies).
     """
+    if hasattr(problem, "followers") and hasattr(problem, "leader"):
+        if problem.leader is None:
+            raise EmpError("bilevel: no leader to write; call set_leader first")
+        followers = to_empinfo(problem.followers).splitlines()[1:]
+        return "\n".join([" ".join(["bilevel", *_compress(problem.leader[1])]), *followers]) + "\n"
     agents = problem.agents
     labelled = _default_names([a.objective for a in agents]) != [a.name for a in agents]
     lines = ["equilibrium"]

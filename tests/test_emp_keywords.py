@@ -318,7 +318,9 @@ def test_bilevel_without_sharedeq_bilevel_says_so(monkeypatch):
 def test_bilevel_solves_to_the_stackelberg_point():
     pytest.importorskip("sharedeq.bilevel", reason="sharedeq.Bilevel is not in this tree")
     m = stackelberg()
-    sol = problem_from_empinfo(m, "bilevel x\nmin lower y\n").solve(starts=2)
+    bilevel = problem_from_empinfo(m, "bilevel x\nmin lower y\n")
+    assert to_empinfo(bilevel) == "bilevel x\nmin lower y\n"
+    sol = problem_from_empinfo(m, to_empinfo(bilevel)).solve(starts=2)
     assert (sol.value(m.x), sol.value(m.y)) == pytest.approx((1.5, 1.5), abs=1e-6)
     assert sol.extreme_value == pytest.approx(0.5, abs=1e-8)
 
