@@ -47,11 +47,11 @@ def run_examples(markdown: str, page: str) -> float:
 
 
 def on_page_markdown(markdown, page, config, files):
-    if not python_blocks(markdown):
-        return markdown
-    try:
-        seconds = run_examples(markdown, page.file.src_uri)
-    except RuntimeError as err:
-        raise PluginError(str(err)) from err
-    log.info(f"{page.file.src_uri}: {len(python_blocks(markdown))} examples ran in {seconds:.1f} s")
+    count = len(python_blocks(markdown))
+    if count:
+        try:
+            seconds = run_examples(markdown, page.file.src_uri)
+        except RuntimeError as err:
+            raise PluginError(str(err)) from err
+        log.info(f"{page.file.src_uri}: {count} examples ran in {seconds:.1f} s")
     return markdown
