@@ -19,7 +19,9 @@ Run: ``python cases/endowment_economy.py --economy heterogeneous`` or
 import pandas as pd
 
 import sharedeq as sq
+from sharedeq import progress
 from sharedeq.markets import endowment as E
+from sharedeq.solution import fit_table
 
 ECONOMIES = ("homogeneous", "heterogeneous", "ten", "random")
 
@@ -54,23 +56,37 @@ def _frame(matrix, rows="consumer", columns="good") -> pd.DataFrame:
 
 
 def report(eco, normalization="numeraire") -> str:
-    """Planner (economy's weights), competitive equilibrium, clearing, KKT residuals and the welfare check."""
-    planner = E.solve_planner(eco)
-    check = E.welfare_check(eco, normalization)
-    ce = check.equilibrium
+    """Planner (economy's weights), competitive equilibrium, clearing, KKT residuals and the welfare check; tables
+    and lists cut to the terminal's width (the full numbers: the objects that E.solve_planner and E.welfare_check
+    return)."""
+    with progress.run(f"{eco.name}") as run:
+        run.stage("planner")
+        planner = E.solve_planner(eco)
+        run.stage("competitive equilibrium and the planner with Negishi weights")
+        check = E.welfare_check(eco, normalization)
+        ce = check.equilibrium
+        run.stage("KKT residuals re-derived with Pyomo")
+        kkt = sq.kkt_check(ce.problem, ce.solution)
+    whole = "all: .allocation of E.solve_planner(eco), E.welfare_check(eco).equilibrium"
     lines = [f"{eco.name}: n = {eco.n} consumers, m = {eco.m} goods", "",
-             f"Planner (weights {eco.weights.round(4).tolist()}): {planner.solution.message}",
-             _frame(planner.allocation).to_string(),
-             f"shadow prices q: {planner.shadow_prices.round(8).tolist()}", "",
-             f"Competitive equilibrium ({normalization}): {ce.solution.message}",
-             f"prices p: {ce.prices.round(8).tolist()}",
-             f"marginal utilities of income mu: {ce.income_multipliers.round(8).tolist()}",
-             _frame(ce.allocation).to_string(), "", "Market clearing", ce.clearing_table().to_string(), "",
-             "KKT residuals of the equilibrium, re-derived with Pyomo (sharedeq.kkt_check)",
-             sq.kkt_check(ce.problem, ce.solution).to_string(), "",
-             "Welfare theorem: planner with Negishi weights 1/mu versus the equilibrium",
-             check.table().to_string()]
+             f"Planner (weights {_numbers(eco.weights, 4)})", f"  {planner.solution.message}",
+             fit_table(_frame(planner.allocation), whole=whole),
+             f"shadow prices q: {_numbers(planner.shadow_prices)}", "",
+             f"Competitive equilibrium ({normalization})", f"  {ce.solution.message}",
+             f"prices p: {_numbers(ce.prices)}",
+             f"marginal utilities of income mu: {_numbers(ce.income_multipliers)}",
+             fit_table(_frame(ce.allocation), whole=whole), "", "Market clearing", fit_table(ce.clearing_table()), "",
+             "KKT residuals of the equilibrium, re-derived with Pyomo (sharedeq.kkt_check)", fit_table(kkt), "",
+             "Welfare theorem: planner with Negishi weights 1/mu versus the equilibrium", fit_table(check.table())]
     return "\n".join(lines)
+
+
+def _numbers(values, digits=8, shown=8) -> str:
+    """``[a, b, ...]`` rounded; a long list as its first ``shown`` numbers and how many there are."""
+    values = [round(float(v), digits) for v in values]
+    if len(values) <= shown:
+        return str(values)
+    return f"[{', '.join(map(str, values[:shown]))}, ... ({len(values)} in all)]"
 
 
 if __name__ == "__main__":

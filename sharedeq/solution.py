@@ -62,7 +62,7 @@ SCALED_TOL = 1e-6
 SUMMARY_ROWS = 40
 
 #: Where to find what a cut table left out (the note under it).
-WHOLE_TABLES = "every row and column: --csv DIR or --json FILE (solution.to_csv, solution.to_json)"
+WHOLE_TABLES = "all: --csv DIR or --json FILE; solution.to_csv(DIR)"
 
 
 @dataclass

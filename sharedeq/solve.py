@@ -170,6 +170,7 @@ def _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, ep
                  scaled_tol) -> Solution:
     """MCP -> relaxed NLP -> Ipopt and polish -> :class:`Solution` (status judged on both residuals)."""
     start = time.perf_counter()
+    progress.stage("reformulation")
     nlp = relax(mcp)
     timings["reformulate"] = time.perf_counter() - start
     accept = _Acceptance(mcp, nlp, tol, scaled_tol)
