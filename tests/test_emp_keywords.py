@@ -342,3 +342,22 @@ def test_the_builder_writes_the_new_keywords_as_gams_put_statements_would():
     text = str(EmpInfo(e).equilibrium().min(e.obj, e.x, e.g, e.defobj).dualequ(e.H, e.y).dualvar(e.lam, e.g))
     assert text == "equilibrium\nmin obj x g defobj\ndualequ H y\ndualvar lam g\n"
     assert str(EmpInfo(e).sharedequ(e.g).bilevel(e.x).vi("-H", e.y)) == "sharedequ g\nbilevel x\nvi -H y\n"
+
+
+def test_the_gams_manuals_qvi_example():
+    """GAMS EMP manual, "Quasi-Variational Inequalities": F(y) = A y - b with A = [[2, 8/3], [5/4, 2]],
+    b = (100/3, 22.5), K(x) = {0 <= y <= 11 : y1 + x2 <= 15, y2 + x1 <= 20}, x the shadow of y. Player 2 is
+    interior, y2 = (22.5 - 5/4 y1) / 2; player 1's unconstrained response (100/3 - 8/3 y2) / 2 and its bound
+    15 - y2 both equal y1 only at y1 = 10: y = (10, 5), where F = 0 and both multipliers are 0."""
+    m = pyo.ConcreteModel()
+    m.i = pyo.Set(initialize=[1, 2])
+    A = {(1, 1): 2, (1, 2): 8 / 3, (2, 1): 5 / 4, (2, 2): 2}
+    b = {1: 100 / 3, 2: 22.5}
+    rhs = {1: 15, 2: 20}
+    m.y = pyo.Var(m.i, bounds=(0, 11), initialize=0.0)
+    m.x = pyo.Var(m.i, bounds=(0, 11), initialize=0.0)
+    m.F = pyo.Constraint(m.i, rule=lambda m, i: sum(A[i, j] * m.y[j] for j in m.i) - b[i] == 0)
+    m.g = pyo.Constraint(m.i, rule=lambda m, i: m.y[i] + m.x[3 - i] <= rhs[i])
+    sol = solved(problem_from_empinfo(m, "qvi F y x g"))
+    assert [sol.value(m.y[i]) for i in m.i] == pytest.approx([10.0, 5.0], abs=1e-7)
+    assert [sol.multiplier(m.g[i]) for i in m.i] == pytest.approx([0.0, 0.0], abs=1e-7)
