@@ -81,7 +81,7 @@ def report(eco, normalization="numeraire") -> str:
     return "\n".join(lines)
 
 
-def _numbers(values, digits=8, shown=8) -> str:
+def _numbers(values, digits=8, shown=5) -> str:
     """``[a, b, ...]`` rounded; a long list as its first ``shown`` numbers and how many there are."""
     values = [round(float(v), digits) for v in values]
     if len(values) <= shown:
