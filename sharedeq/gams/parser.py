@@ -340,6 +340,8 @@ class _Parser:
         s, out = self.s, []
         while not s.at(";") and s.peek().kind != "eof":
             name = s.ident(f"the name of a {kind}")
+            if _reserved(name.value):
+                raise self.error(f"expected ';' before '{name.text}' (a keyword cannot name a {kind})", name)
             domain = () if scalar else self.domain_names()
             text = self.explanatory_text(name)
             data = None
@@ -832,6 +834,16 @@ class _Parser:
                 s.expect(",")
             names = tuple(names)
         return DomainItem(token.text, names, token.line, token.col)
+
+
+RESERVED = {"set", "sets", "parameter", "parameters", "scalar", "scalars", "table", "variable", "variables",
+            "equation", "equations", "model", "models", "alias", "positive", "negative", "free", "binary",
+            "integer", "solve", "display", "loop", "if", "option", "options", "file", "files", "put", "putclose",
+            "singleton", "acronym", "acronyms", "abort", "while", "for", "repeat", "sum", "prod", "smin", "smax"}
+
+
+def _reserved(word: str) -> bool:
+    return word.lower() in RESERVED
 
 
 def _close_of(token: Token, parser) -> str:

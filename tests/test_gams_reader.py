@@ -1,0 +1,331 @@
+"""The GAMS reader: each construct of the subset, the errors (file, line, column), and models solved end to end
+against numbers computed independently (linear programming duals, closed forms, scipy)."""
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+from scipy.optimize import linprog, minimize
+
+import sharedeq as sq
+from sharedeq.cli import main
+from sharedeq.gams import GamsError, GamsNote, read_gams
+
+HERE = Path(__file__).resolve().parent / "gams"
+
+# The transport data of trnsport.gms / transmcp.gms: plants, markets, cost c = 90 * distance / 1000.
+PLANTS, MARKETS = ["seattle", "san-diego"], ["new-york", "chicago", "topeka"]
+SUPPLY, DEMAND = np.array([350.0, 600.0]), np.array([325.0, 300.0, 275.0])
+COST = 90 * np.array([[2.5, 1.7, 1.8], [2.5, 1.8, 1.4]]) / 1000
+
+
+def transport_lp():
+    """The transport LP solved by scipy: cost and the duals of supply (<= a) and demand (>= b), as prices >= 0."""
+    n, m = COST.shape
+    a_ub = np.vstack([np.kron(np.eye(n), np.ones(m)), -np.kron(np.ones(n), np.eye(m))])
+    result = linprog(COST.ravel(), A_ub=a_ub, b_ub=np.concatenate([SUPPLY, -DEMAND]), method="highs")
+    assert result.status == 0
+    duals = -result.ineqlin.marginals
+    return result.fun, duals[:n], duals[n:]
+
+
+def read(text, tmp_path, name="model.gms", **kwargs):
+    path = tmp_path / name
+    path.write_text(text)
+    return read_gams(path, **kwargs)
+
+
+def error(text, tmp_path) -> str:
+    with pytest.raises(GamsError) as info:
+        read(text, tmp_path)
+    assert isinstance(info.value, sq.ModelError)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- whole models
+def test_transmcp_prices_are_the_transport_lp_duals():
+    cost, supply_duals, demand_duals = transport_lp()
+    model = read_gams(HERE / "transmcp.gms")
+    assert model.kind == "mcp" and model.problem is None and model.mcp.size == 11
+    solution = model.solve()
+    assert solution.converged
+    m = model.model
+    assert [pyo.value(m.p[j]) for j in MARKETS] == pytest.approx(demand_duals, abs=1e-7)
+    assert [pyo.value(m.w[i]) for i in PLANTS] == pytest.approx(supply_duals, abs=1e-7)
+    shipped = sum(COST[a, b] * pyo.value(m.x[i, j]) for a, i in enumerate(PLANTS) for b, j in enumerate(MARKETS))
+    assert shipped == pytest.approx(cost, rel=1e-7)           # the shipments solve the LP (they are not unique)
+    assert set(model.mcp.pairs["equation"]) >= {"profit[seattle,new-york]", "supply[seattle]", "fxdemand[topeka]"}
+
+
+def test_trnsport_lp_reads_as_one_optimising_agent():
+    cost, supply_duals, demand_duals = transport_lp()
+    model = read_gams(HERE / "trnsport.gms")
+    assert model.kind == "nlp" and model.problem.agent_names == ("transport",)
+    solution = model.solve()
+    assert solution.converged and pyo.value(model.model.z) == pytest.approx(cost, rel=1e-9)
+    prices = solution.multipliers.set_index("constraint")["multiplier"]
+    assert [prices[f"demand[{j}]"] for j in MARKETS] == pytest.approx(demand_duals, abs=1e-7)
+    assert [prices[f"supply[{i}]"] for i in PLANTS] == pytest.approx(supply_duals, abs=1e-7)
+
+
+def test_cournot_emp_with_visol_matches_the_closed_form():
+    """q_i = a - Q - c_i - lambda with Q = cap = 60 (b = 1): lambda = 20, q = (30, 20, 10)."""
+    model = read_gams(HERE / "cournot_emp.gms")
+    assert model.kind == "emp" and model.mcp is None
+    assert model.empinfo.splitlines()[:3] == ["equilibrium", "visol capacity",
+                                              "max profit('1') q('1') defprofit('1') capacity"]
+    assert model.problem.agent_names == ("1", "2", "3")
+    solution = model.solve()
+    assert solution.status == "equilibrium"
+    assert [pyo.value(model.model.q[k]) for k in "123"] == pytest.approx([30, 20, 10], abs=1e-8)
+    assert solution.multipliers.set_index("constraint").loc["capacity", "multiplier"] == pytest.approx(20, abs=1e-8)
+
+
+COURNOT_GNE = (HERE / "cournot_emp.gms").read_text().split("file emp")[0] + """
+$onecho > %emp.info%
+equilibrium
+max profit('1') q('1') defprofit('1') capacity
+max profit('2') q('2') defprofit('2') capacity
+max profit('3') q('3') defprofit('3') capacity
+$offecho
+$onecho > jams.opt
+SharedEqu
+$offecho
+$echo tolerance 1e-9 > path.opt
+cournot.optfile = 1;
+solve cournot using emp;
+"""
+
+
+def test_cournot_gne_from_onecho_with_jams_shared_equ(tmp_path):
+    """Without VIsol each firm prices the capacity itself: a generalized Nash equilibrium, one of a continuum.
+    Each firm's own first-order condition is checked: a - Q - q_i - c_i <= lambda_i (lambda_i >= 0, Q = 60),
+    with equality where q_i > 0."""
+    with pytest.warns(GamsNote, match="path.opt: tolerance ignored"):
+        model = read(COURNOT_GNE, tmp_path)
+    assert model.options == {"SharedEqu": True}
+    solution = model.solve()
+    assert solution.converged
+    q = np.array([pyo.value(model.model.q[k]) for k in "123"])
+    assert q.sum() == pytest.approx(60, abs=1e-7)
+    own = solution.multipliers.set_index("agent")["multiplier"]
+    for k, (quantity, cost) in enumerate(zip(q, (10, 20, 30), strict=True), 1):
+        assert own[str(k)] >= -1e-9 and 120 - 60 - quantity - cost <= own[str(k)] + 1e-7
+        if quantity > 1e-6:
+            assert 120 - 60 - quantity - cost == pytest.approx(own[str(k)], abs=1e-6)
+
+
+def test_empinfo_beside_the_model_and_passed_in(tmp_path):
+    text = COURNOT_GNE.split("$onecho")[0] + "solve cournot using emp;\n"
+    (tmp_path / "empinfo.txt").write_text("equilibrium\nvisol capacity\n" + "\n".join(
+        f"max profit('{k}') q('{k}') defprofit('{k}') capacity" for k in "123"))
+    model = read(text, tmp_path)
+    assert model.solve().multipliers.set_index("constraint").loc["capacity", "multiplier"] == pytest.approx(20)
+    only_one = "\n".join(["equilibrium", "max profit('1') q('1') defprofit('1') capacity",
+                          "max profit('2') q('2') defprofit('2')", "max profit('3') q('3') defprofit('3')"])
+    alone = read(text, tmp_path, name="alone.gms", empinfo=only_one)       # the argument wins over empinfo.txt
+    assert [s.agents for s in alone.problem.shared] == []
+    assert [c.name for c in alone.problem.agent("1").constraints] == ["defprofit['1']", "capacity"]
+
+
+def test_emp_without_empinfo_is_an_error(tmp_path):
+    text = COURNOT_GNE.split("$onecho")[0] + "solve cournot using emp;\n"
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    message = error_in(text, folder)
+    assert "no empinfo found" in message and "line" in message
+
+
+def error_in(text, folder) -> str:
+    with pytest.raises(GamsError) as info:
+        read(text, folder)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- constructs
+def test_constructs_data_assignments_and_attributes():
+    model = read_gams(HERE / "constructs.gms")
+    sets, p = model.sets, model.parameters
+    assert sets["t"] == ["t1", "t2", "t3", "t4"]                           # $set n 4, / t1*t%n% /
+    assert sets["k"] == ["1", "2", "3"] and sets["r"] == ["north", "south east"]
+    assert sets["rk"] == [("north", "1"), ("north", "2"), ("south east", "3")]
+    assert sets["tt"] == ["t2", "t3", "t4"]                                 # tt(t)$(ord(t) > 1) = yes
+    assert p["g"] == 3.0                                                    # $if not set scale $set scale 2
+    assert p["lagged"] == {"t2": 1.0, "t3": 2.0, "t4": -3.0}               # a(t-1): 0 at t1 (not stored)
+    assert p["cumul"] == {"t1": 10.0, "t2": 2.0, "t3": -1.0, "t4": -1.0}   # in order, then cumul('t1') = 10
+    assert p["big"] == {"t1": 8.0, "t2": 11.0, "t3": 13.0, "t4": 21.0}     # max, power, sqr, exp, log
+    assert p["small"] == -3 + 4 + 6 + 100                                   # smin, smax, prod(k.val), if/else
+    assert p["card_t"] == 4 + 3 + 3
+    assert p["rsum"] == {"north": 1 + 2 + 3, "south east": 6.0}            # sum over rk, loop with sameas
+    assert p["w"] == {("north", "1"): 1, ("north", "2"): 2, ("south east", "2"): 4, ("north", "3"): 5,
+                      ("south east", "3"): 6}                               # table with a '+' block
+    m = model.model
+    assert (m.x["t1"].lb, m.x["t1"].ub, m.x["t1"].value) == (None, 10, 2)  # 'positive' there is text
+    assert m.x["t2"].lb == 1 and m.x["t4"].fixed and m.x["t4"].value == 3  # x.lo(t)$tt(t), x.fx('t4')
+    assert m.z.ub == 0 and m.z.lb is None                                   # negative variable
+    assert sorted(m.link.keys()) == ["t1", "t2", "t3"]                     # link(t)$(ord(t) < card(t))
+
+
+def test_constructs_nlp_solution_against_scipy():
+    model = read_gams(HERE / "constructs.gms")
+    solution = model.solve()
+    assert solution.converged
+
+    def objective(v):
+        x1, x2, x3, y1, y2, y3, z = v
+        return (x1 - 1) ** 2 + (x2 - 2) ** 2 + (x3 + 3) ** 2 + 9 + y1 ** 2 + y2 ** 2 + y3 ** 2 + (z + 1) ** 2
+
+    links = [{"type": "ineq", "fun": lambda v, k=k: v[3 + k] - ((v[k + 1] if k < 2 else 3.0) - v[k])}
+             for k in range(3)]
+    bounds = [(None, 10), (1, 10), (1, 10), (None, None), (None, None), (None, None), (None, 0)]
+    reference = minimize(objective, np.full(7, 0.5), bounds=bounds, constraints=links, method="SLSQP",
+                         options={"ftol": 1e-12})
+    assert pyo.value(model.model.obj) == pytest.approx(reference.fun, abs=1e-6)
+
+
+def test_comments_and_control_options(tmp_path):
+    text = """$title Comments
+$eolcom //
+$onEolCom
+* star in column 1
+$ontext
+Set junk / a /;
+$offtext
+Set i / a, b /;  // end-of-line comment
+Scalar s / 2 /;  // another
+Parameter p(i);
+p(i) = s;
+display p;
+option limrow = 0;
+Variable x(i), obj;
+Equation e(i), def;
+e(i).. x(i) =e= p(i);
+def.. obj =e= sum(i, x(i));
+Model m / e, def /;
+solve m using nlp minimizing obj;
+solve m using nlp maximizing obj;
+"""
+    with pytest.warns(GamsNote, match="2 solve statements"):
+        model = read(text, tmp_path)
+    assert model.title == "Comments" and model.parameters["p"] == {"a": 2.0, "b": 2.0}
+    assert model.problem.agent("m").sense == "min"
+
+
+def test_labels_are_case_insensitive_and_keep_their_first_spelling(tmp_path):
+    model = read("""Set i / Seattle, 'San Diego' /;
+Parameter a(i) / seattle 1, 'SAN DIEGO' 2 /;
+Scalar tot; tot = sum(I, A(i)) + a('SEATTLE');
+VARIABLE X(i), Obj; EQUATION Def;
+def.. obj =e= sum(i, sqr(x(i) - a(i)));
+model m / def /; solve m using nlp minimizing obj;
+""", tmp_path)
+    assert model.sets["i"] == ["Seattle", "San Diego"] and model.parameters["tot"] == 4.0
+    assert {v.name for v in model.model.X.values()} == {"X[Seattle]", "X[San Diego]"}
+
+
+def test_mcp_pairs_follow_the_bound_side(tmp_path):
+    """=l= with a nonnegative variable is written rhs - lhs _|_ x >= 0; with an upper bound the opposite."""
+    model = read("""Positive Variable x; Negative Variable y; Variable u;
+Equation ex, ey, eu;
+ex.. 2 - x =l= x;
+ey.. -y =g= 3;
+eu.. u =e= 1 + x;
+Model m / ex.x, ey.y, eu.u /;
+solve m using mcp;
+""", tmp_path)
+    assert model.mcp.evaluate(np.zeros(3)) == pytest.approx([2 * 0 - 2, 3 + 0, 0 - 1 - 0])
+    assert model.solve().converged
+    m = model.model
+    assert (pyo.value(m.x), pyo.value(m.y), pyo.value(m.u)) == pytest.approx((1.0, -3.0, 2.0), abs=1e-8)
+
+
+def test_mcp_fixed_variables_drop_their_pairs(tmp_path):
+    model = read("""Set i / 1*3 /; Positive Variable x(i); Equation e(i);
+e(i).. x(i) - ord(i) =g= 0;
+x.fx('2') = 5;
+Model m / e.x /; solve m using mcp;
+""", tmp_path)
+    assert model.mcp.size == 2
+    model.solve()
+    assert [pyo.value(model.model.x[k]) for k in "123"] == pytest.approx([1, 5, 3])
+
+
+# ---------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Set i / a /;\nParameter p(i);\np(i) = q(i);\n", "line 3, col 8: unknown symbol 'q'"),
+    ("Set i / a /;\nBinary Variable b(i);\nVariable z; Equation e;\ne.. z =e= sum(i, b(i));\nModel m /e/;\n"
+     "solve m using nlp minimizing z;\n", "line 4, col 18: variable b is binary"),
+    ("$include other.gms\n", "line 1, col 1: $include (other files) is not supported"),
+    ("Scalar s / 1 /;\nwhile(s < 3, s = s + 1);\n", "line 2, col 1: 'while' statements are not supported"),
+    ("Set i / a /, j / b /;\nParameter p(i);\np(i) = sum(i, 1) + card(j) + j.val;\n", "already controlled"),
+    ("Set i / a /, j / b /;\nParameter p(i), q(j);\np(i) = q(j);\n", "line 3, col 8: the set j is not controlled"),
+    ("Set i / a, b /;\nParameter p(i) / a 1, c 2 /;\n", "line 2, col 11: parameter p: 'c' is not an element"),
+    ("Set i / a /;\n", "no solve statement"),
+    ("Set i / a /, j / b /;\nTable t(i,j)\n     b\n a         3 ;\n", "line 4, col 12: table t: the number '3' is "
+                                                                     "not under one column label"),
+    ("$ontext\nSet i;\n", "line 1: $ontext without $offtext"),
+    ("$gdxin data.gdx\n", "$gdxin (data from GDX files) is not supported"),
+    ("Variable x; Equation e;\ne.. x =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",
+     "line 2, col 1: e is =(g)= but its variable x is free"),
+    ("Scalar s / 1 /\nParameter p;\n", "line 2, col 1: expected ';' before 'Parameter'"),
+    ("Variable x; Equation e;\ne.. x =e= 1;\nModel m / e /;\nsolve m using mip minimizing x;\n",
+     "'solve ... using mip' is not supported"),
+    ("Scalar s; s = uniform(0, 1);\n", "uniform() draws GAMS's random numbers"),
+    ("Variable x, z; Equation e;\ne.. z =e= x;\nModel m / e /;\nsolve m using nlp minimizing z;\n"
+     "Parameter p; p = x;\n", None),
+    ("Variable x; Scalar p; p = x;\n", "line 1, col 27: variable x in an assignment: use its level x.l"),
+    ("Set i / a /;\nVariable x(i); Equation e(i);\ne(i).. x(i) =e= 1;\ne(i).. x(i) =e= 2;\n",
+     "line 4, col 1: equation e is defined twice (first on line 3)"),
+    ("Set t / 1*3 /;\nParameter p(t); p(t) = 1 / (ord(t) - 2);\n", "line 2, col 26: division by zero"),
+])
+def test_errors_name_the_line_and_the_construct(text, expected, tmp_path):
+    if expected is None:                    # statements after the first solve are not run
+        assert read(text, tmp_path).kind == "nlp"
+        return
+    message = error(text, tmp_path)
+    assert expected in message
+    assert message.startswith("model.gms")
+
+
+def test_error_shows_the_source_line_with_a_caret(tmp_path):
+    message = error("Set i / a /;\nParameter p(i);\np(i) = q(i);\n", tmp_path)
+    assert message.splitlines()[1:] == ["    p(i) = q(i);", "           ^"]
+
+
+# ---------------------------------------------------------------------------------------------- command line
+def test_command_line_solves_and_lists_gams_models(capsys):
+    assert main(["solve", str(HERE / "cournot_emp.gms")]) == 0
+    assert capsys.readouterr().out.startswith("EQUILIBRIUM FOUND: Cournot oligopoly")
+    assert main(["mcp", str(HERE / "transmcp.gms")]) == 0
+    assert "profit[seattle,new-york]" in capsys.readouterr().out
+    assert main(["solve", str(HERE / "transmcp.gms"), "--mode", "ve"]) == 2
+    assert "is an MCP model" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- scale
+def test_reading_ten_thousand_equation_instances_takes_seconds(tmp_path):
+    text = """Set i / 1*100 /, j / 1*100 /;
+Parameter c(i,j); c(i,j) = 1 + mod(ord(i)*ord(j), 7);
+Positive Variable x(i,j); Variable obj;
+Equation cap(i,j), def;
+cap(i,j).. x(i,j) =l= c(i,j);
+def.. obj =e= sum((i,j), sqr(x(i,j) - 2*c(i,j)));
+Model m / all /; solve m using nlp minimizing obj;
+"""
+    start = time.perf_counter()
+    model = read(text, tmp_path)
+    elapsed = time.perf_counter() - start
+    assert len(model.model.cap) == 10_000 and len(model.model.x) == 10_000
+    assert elapsed < 30, f"reading took {elapsed:.1f} s"
+
+
+def test_notes_are_warnings_and_listed(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = read("$echo hello > notes.txt\nVariable x, z; Equation e;\ne.. z =e= sqr(x);\nModel m / e /;\n"
+                     "solve m using nlp minimizing z;\n", tmp_path)
+    assert model.notes == ["the file notes.txt written by the model is not used"]
+    assert [str(w.message) for w in caught if w.category is GamsNote] == model.notes
