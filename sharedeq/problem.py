@@ -253,7 +253,14 @@ class EquilibriumProblem:
         variables = _var_list(variable, f"{statement} variables")
         if len(functions) == 1 and isinstance(functions[0], (pyo.Constraint, pyo.Expression)) and \
                 functions[0].is_indexed():
-            functions = list(functions[0].values())
+            component = functions[0]
+            if isinstance(variable, pyo.Var) and variable.is_indexed():     # two components pair by index
+                if set(component.keys()) != set(variable.keys()):
+                    raise ModelError(f"{statement}: {component.name} and {variable.name} have different indices; "
+                                     f"pair them element by element")
+                functions = [component[key] for key in variable.keys()]
+            else:
+                functions = list(component.values())
         if len(functions) != len(variables):
             raise ModelError(f"{statement}: {len(functions)} functions for {len(variables)} variables; give one "
                              f"function (or None, the zero function) per variable")

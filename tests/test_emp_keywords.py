@@ -361,3 +361,15 @@ def test_the_gams_manuals_qvi_example():
     sol = solved(problem_from_empinfo(m, "qvi F y x g"))
     assert [sol.value(m.y[i]) for i in m.i] == pytest.approx([10.0, 5.0], abs=1e-7)
     assert [sol.multiplier(m.g[i]) for i in m.i] == pytest.approx([0.0, 0.0], abs=1e-7)
+
+
+def test_add_vi_pairs_two_components_by_index_not_by_order():
+    """F[k] = y[k] - k over the keys (2, 1) against y over (1, 2): y = (1, 2) only if paired by key."""
+    m = pyo.ConcreteModel()
+    m.y = pyo.Var([1, 2], initialize=0.0)
+    m.F = pyo.Expression([2, 1], rule=lambda m, k: m.y[k] - k)
+    problem = sq.EquilibriumProblem(m)
+    problem.add_vi(m.F, m.y)
+    assert [pair.function is m.F[k] for pair, k in zip(problem.vi_pairs, (1, 2), strict=True)] == [True, True]
+    sol = solved(problem)
+    assert (sol.value(m.y[1]), sol.value(m.y[2])) == pytest.approx((1.0, 2.0), abs=1e-8)
