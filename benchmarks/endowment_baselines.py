@@ -38,6 +38,7 @@ from sharedeq.markets.endowment import (
     source_heterogeneous_economy,
     source_ten_goods_economy,
 )
+from sharedeq.progress import track
 
 #: The homework's Adam settings: (lr, iterations) for homogeneous and heterogeneous agents.
 SOURCE_ADAM = {"homogeneous": (0.01, 1000), "heterogeneous": (0.001, 10000)}
@@ -131,18 +132,24 @@ def cases(large=100) -> list[tuple[str, object, str]]:
             (f"{large}x{large} random (seed 7)", random_economy(large, large, seed=7), "heterogeneous")]
 
 
+#: The methods compared, in order: (problem, method(economy, which Adam settings apply)).
+METHODS = (("planner", lambda economy, kind: adam_planner(economy, *SOURCE_ADAM[kind])),
+           ("planner", lambda economy, kind: sharedeq_planner(economy)),
+           ("equilibrium", lambda economy, kind: fsolve_equilibrium(economy)),
+           ("equilibrium", lambda economy, kind: sharedeq_equilibrium(economy)))
+
+
 def comparison(large=100) -> pd.DataFrame:
     """Every method on every case: problem, method, errors against the exact answer, KKT residual, seconds."""
     rows = []
-    for label, economy, kind in cases(large):
-        lr, iterations = SOURCE_ADAM[kind]
-        for problem, result in (("planner", adam_planner(economy, lr, iterations)),
-                                ("planner", sharedeq_planner(economy)),
-                                ("equilibrium", fsolve_equilibrium(economy)),
-                                ("equilibrium", sharedeq_equilibrium(economy))):
-            rows.append({"case": label, "problem": problem, "method": result.method,
-                         "max|x - exact|": result.allocation_error, "max|p - exact|": result.price_error,
-                         "KKT residual": result.kkt_residual, "seconds": result.seconds, "note": result.note})
+    runs = [(label, economy, kind, problem, method) for label, economy, kind in cases(large)
+            for problem, method in METHODS]
+    for label, economy, kind, problem, method in track(runs, "endowment baselines", unit="run",
+                                                       label=lambda run: f"{run[0]}, {run[3]}"):
+        result = method(economy, kind)
+        rows.append({"case": label, "problem": problem, "method": result.method,
+                     "max|x - exact|": result.allocation_error, "max|p - exact|": result.price_error,
+                     "KKT residual": result.kkt_residual, "seconds": result.seconds, "note": result.note})
     return pd.DataFrame(rows)
 
 

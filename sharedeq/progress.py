@@ -160,20 +160,19 @@ def iteration_watch(inner, n_equations: int):
     return watch
 
 
-def track(iterable, description: str, total=None, verbose=None, unit="it"):
+def track(iterable, description: str, total=None, verbose=None, unit="it", label=str):
     """``for item in track(items, "sweep"):`` -- the items, with one bar for the loop (solves inside it show none).
 
-    The bar's postfix names the item about to run when it is a string or a short tuple.
+    The bar's postfix names the item about to run: ``label(item)``, cut to 40 characters.
     """
     if total is None:
         total = len(iterable) if hasattr(iterable, "__len__") else None
     with run(description, verbose, total, unit) as progress:
         for item in iterable:
-            progress.note(_label(item))
+            progress.note(_label(label(item)))
             yield item
             progress.step()
 
 
-def _label(item) -> str:
-    text = str(item)
+def _label(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
