@@ -270,7 +270,7 @@ Model m / e.x /; solve m using mcp;
     ("$gdxin data.gdx\n", "$gdxin (data from GDX files) is not supported"),
     ("Variable x; Equation e;\ne.. x =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",
      "line 2, col 1: e is =(g)= but its variable x is free"),
-    ("Scalar s / 1 /\nParameter p;\n", "line 2, col 1: expected ';' before 'Parameter'"),
+    ("Variable x; Equation e;\ne x =e= 1;\n", "line 2, col 3: expected '=' or '..' after e, found 'x'"),
     ("Variable x; Equation e;\ne.. x =e= 1;\nModel m / e /;\nsolve m using mip minimizing x;\n",
      "'solve ... using mip' is not supported"),
     ("Scalar s; s = uniform(0, 1);\n", "uniform() draws GAMS's random numbers"),

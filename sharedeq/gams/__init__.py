@@ -91,8 +91,8 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
         text = file.read_text(errors="replace")
     source = preprocess(text, None if path is None else str(path), defines)
     interpreter = Interpreter(source)
-    statements = parse(Scanner(source))
-    solve = interpreter.run(statements)
+    scanner = Scanner(source)
+    solve = interpreter.run(parse(scanner), lambda: scanner.text[scanner.pos:])
     if solve is None:
         raise GamsError("the file has no solve statement, so it names no model to read", path=path)
     kind = _kind(solve, interpreter)
@@ -110,12 +110,14 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
         builder.complementarities(equations)
         result.mcp = mcp_from_pyomo(builder.model)
     else:
-        builder.constraints(equations)
+        builder.constraints(equations, allow_n=kind == "emp")
         if kind == "emp":
             result.empinfo = empinfo if empinfo is not None else _empinfo(files, path, solve, interpreter)
         if kind == "emp" and result.empinfo is not None:
             from sharedeq.emp import problem_from_empinfo
 
+            if solve.sense is not None:
+                _add_solve_objective(builder, solve, interpreter)
             result.problem = problem_from_empinfo(builder.model, result.empinfo, name=name)
             _note_shared(result)
         else:
@@ -196,9 +198,9 @@ def _kind(solve, interpreter) -> str:
 
 def _written_files(source, interpreter) -> dict[str, str]:
     """Files the model writes: ``$onecho``/``$echo`` text and ``put`` output, by the path as written."""
-    files = dict(source.echoes)
+    files = dict(source.echoes)             # written when the file is compiled, so before any put
     for path, chunks in interpreter.written.items():
-        files[path] = files.get(path, "") + "".join(chunks)
+        files[path] = "".join(chunks)
     return files
 
 
@@ -239,17 +241,29 @@ def _note_unused(files, notes):
 
 
 def _note_shared(result):
-    shared = [s for s in result.problem.shared if not s.variational]
+    shared = [s for s in getattr(result.problem, "shared", ()) if not s.variational]
     if shared and not result.options.get("SharedEqu"):
         result.notes.append(f"{len(shared)} equation(s) shared by several agents without VIsol and without JAMS's "
                             f"SharedEqu option: read as shared constraints with one multiplier per agent "
                             f"(generalized Nash), as JAMS does with SharedEqu")
 
 
-def _single_agent(builder, solve, interpreter, name):
-    """``solve m using nlp minimizing z``: one agent optimising ``z`` over the model's other variables."""
+def _add_solve_objective(builder, solve, interpreter) -> None:
+    """``solve m using emp min obj``: ``obj`` becomes the model's active Objective. :mod:`sharedeq.emp` uses it
+    as GAMS/JAMS do: the leader of a ``bilevel`` empinfo, or the one agent of an empinfo without agents (e.g.
+    only ``dualvar p dembal``: PIES), owning every variable and equation the empinfo does not claim."""
+    import pyomo.environ as pyo
+
+    from sharedeq.gams.build import _component_name
+
+    objective = _objective_variable(builder, solve, interpreter)
+    sense = pyo.minimize if solve.sense == "min" else pyo.maximize
+    builder.model.add_component(_component_name(builder.model, f"{solve.model}_objective"),
+                                pyo.Objective(expr=objective, sense=sense))
+
+
+def _objective_variable(builder, solve, interpreter):
     from sharedeq.gams.evaluate import GVariable
-    from sharedeq.problem import EquilibriumProblem
 
     objective = interpreter.symbol(solve.objective, solve, (GVariable,))
     if objective.domain:
@@ -258,8 +272,20 @@ def _single_agent(builder, solve, interpreter, name):
     if var is None:
         raise interpreter.error(f"the objective variable {objective.name} appears in no equation of model "
                                 f"{solve.model}", solve)
-    variables = [v for v in builder.instances.values() if v is not var and not v.fixed]
+    return var
+
+
+def _single_agent(builder, solve, interpreter, name):
+    """``solve m using nlp minimizing z``: one agent optimising ``z`` over the model's other variables."""
+    from pyomo.core.expr.visitor import identify_variables
+
+    from sharedeq.problem import EquilibriumProblem
+
+    var = _objective_variable(builder, solve, interpreter)
     constraints = list(builder.model.component_data_objects(_constraint_type(), active=True))
+    defined = any(c.equality and any(v is var for v in identify_variables(c.body)) for c in constraints)
+    # an objective variable that no equation defines (an epigraph: e.g. |x + 3| <= theta) is a decision variable
+    variables = [v for v in builder.instances.values() if (v is not var or not defined) and not v.fixed]
     problem = EquilibriumProblem(builder.model, name=name)
     problem.add_agent(solve.model, objective=var, variables=variables, constraints=constraints, sense=solve.sense)
     return problem

@@ -141,15 +141,16 @@ class ModelBuilder:
             self.it.variable_mode = None
 
     # ------------------------------------------------------------------------------ Pyomo components
-    def constraints(self, equations):
-        """Each equation as a Pyomo Constraint (``=n=`` refused: it only means something in an MCP)."""
+    def constraints(self, equations, allow_n=False):
+        """Each equation as a Pyomo Constraint. ``=n=`` (no relation: a function) is read as ``lhs - rhs == 0``
+        where ``allow_n`` (an EMP model, whose ``vi`` statements pair such functions with variables)."""
         for equation, _, _ in equations:
             rows = {}
             for key, (lhs, relation, rhs) in self.rows[equation.name].items():
-                if relation == "n":
-                    raise self.it.error(f"equation {equation.name} is =n=, which only an MCP model can use",
+                if relation == "n" and not allow_n:
+                    raise self.it.error(f"equation {equation.name} is =n=, which only MCP and EMP models can use",
                                         equation.definition)
-                expression = self.relation(lhs, relation, rhs, equation, key)
+                expression = self.relation(lhs, "e" if relation == "n" else relation, rhs, equation, key)
                 if expression is not None:
                     rows[key] = expression
             self.add(equation, rows, lambda rows, key: pyo.Constraint(expr=rows[key]),

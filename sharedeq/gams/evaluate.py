@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 
 from sharedeq.gams.lexer import GamsError, Source
@@ -183,18 +184,19 @@ class Interpreter:
         return value
 
     # ------------------------------------------------------------------------------ statements
-    def run(self, statements) -> Solve | None:
-        """Execute the statements up to the first ``solve``; return it (None: the file has no solve)."""
-        for k, statement in enumerate(statements):
+    def run(self, statements, rest=lambda: "") -> Solve | None:
+        """Execute the statements up to the first ``solve``; return it (None: the file has no solve).
+        ``rest()`` is the text after it, searched for more solve statements (to say that they are not read)."""
+        for statement in statements:
             if isinstance(statement, list):
                 for item in statement:
                     self.execute(item, {})
                 continue
             if isinstance(statement, Solve):
-                later = [s for s in statements[k + 1:] if isinstance(s, Solve)]
+                later = len(re.findall(r"(?i)(?:^|;)\s*solve\s", rest()))
                 if later:
-                    self.notes.append(f"the file has {len(later) + 1} solve statements; the first (line "
-                                      f"{statement.line}) is read and the statements after it are not run")
+                    self.notes.append(f"the file has {later + 1} solve statements; the first (line {statement.line}) "
+                                      f"is read and what follows it is not")
                 return statement
             self.execute(statement, {})
         return None

@@ -67,7 +67,8 @@ _HARMLESS = {
     "maxcol", "mincol", "onnestcom", "offnestcom", "version", "onsuffixalgebra", "onend", "offend",
     "phantom", "comment", "ontext", "offtext", "title", "set", "setglobal", "setlocal", "setenv", "onecho",
     "offecho", "echo", "echon", "if", "ifi", "ifthen", "label", "show", "ondotl", "offdotl", "onverbatim",
-    "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols",
+    "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols", "exit", "abort", "call", "eval", "macro",
+    "onecholog",
 }
 _ACTIONS = {"ontext", "offtext", "title", "set", "setglobal", "setlocal", "onecho", "offecho", "echo", "echon", "if",
             "ifi", "eolcom", "oneolcom", "offeolcom", "inlinecom", "oninline", "offinline", "comment", "onend",
@@ -77,14 +78,10 @@ _REFUSED = {
     "include": "$include (other files) is not supported: paste the file in",
     "batinclude": "$batinclude is not supported: paste the file in",
     "libinclude": "$libinclude is not supported",
-    "call": "$call (running programs) is not supported",
     "gdxin": "$gdxin (data from GDX files) is not supported: write the data in the model",
     "load": "$load (data from GDX files) is not supported: write the data in the model",
-    "macro": "$macro is not supported",
     "ifthen": "$ifThen blocks are not supported",
     "goto": "$goto is not supported",
-    "abort": "$abort is not supported",
-    "eval": "$eval is not supported",
     "onembeddedcode": "embedded code is not supported",
 }
 _SYSTEM = {"emp.info": "%emp.info%", "gams.emp": "%gams.emp%"}
@@ -106,6 +103,8 @@ class _Preprocessor:
         self.title = None
         self.eolcom, self.eol_on = "!!", False
         self.inline, self.inline_on = ("/*", "*/"), False
+        self.macros: dict[str, tuple[list[str], str]] = {}
+        self.skip_continuation = 0          # lines of a multi-line $macro still to blank
 
     def error(self, message, line, col=None):
         return Source(self.path, self.original, [], {}, None, []).error(message, line, col)
@@ -136,14 +135,25 @@ class _Preprocessor:
                 continue
             if head == "$":
                 self.lines.append("")
+                if word == "macro":
+                    self.macro(raw, number, self.original)
+                    continue
                 result = self.control(raw, number)
                 if result == "ontext":
                     in_text = number
+                elif result == "exit":
+                    self.lines.extend("" for _ in self.original[number:])
+                    break
+                elif isinstance(result, tuple) and result[0] == "code":
+                    self.lines[-1] = self.code(result[1], number)
                 elif isinstance(result, tuple):
                     echo = result
                 continue
-            line = self.substitute(raw, number)
-            line, in_comment = self.strip_comments(line, in_comment)
+            if self.skip_continuation:
+                self.skip_continuation -= 1
+                self.lines.append("")
+                continue
+            line, in_comment = self.strip_comments(self.code(raw, number), in_comment)
             self.lines.append(line)
         if in_text is not None:
             raise self.error("$ontext without $offtext", in_text)
@@ -173,7 +183,15 @@ class _Preprocessor:
         elif word in ("set", "setglobal", "setlocal"):
             self.define(self.substitute(rest, number), number)
         elif word in ("if", "ifi"):
-            self.conditional(rest, number)
+            return self.conditional(rest, number, fold=word == "ifi")
+        elif word == "exit":
+            return "exit"
+        elif word == "abort":
+            raise self.error(f"the model stops here ($abort{': ' + rest if rest else ''})", number, 1)
+        elif word == "call":
+            self.notes.append(f"line {number}: $call {rest} not run (programs are not run)")
+        elif word == "eval":
+            self.evaluate(self.substitute(rest, number), number)
         elif word == "eolcom":
             self.eolcom, self.eol_on = rest.split()[0] if rest else "!!", True
         elif word == "oneolcom":
@@ -196,6 +214,79 @@ class _Preprocessor:
             self.notes.append(f"line {number}: ${word} ignored")
         return None
 
+    def code(self, raw, number) -> str:
+        """A line of code with ``%name%`` substituted and macros expanded."""
+        line = self.substitute(raw, number)
+        return self.expand(line, number) if self.macros else line
+
+    def macro(self, raw, number, original):
+        """``$macro name(a, b) body``, continued on the next lines by a trailing backslash."""
+        text = raw
+        k = number
+        while text.rstrip().endswith("\\") and k < len(original):
+            text = text.rstrip()[:-1] + " " + original[k]
+            k += 1
+            self.skip_continuation += 1
+        m = re.match(r"\$\s*macro\s+([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?\s*(.*)$", text.rstrip().rstrip("\\"),
+                     re.IGNORECASE | re.DOTALL)
+        if not m:
+            raise self.error("$macro needs a name, optional (arguments) and a body", number, 1)
+        params = [p.strip() for p in m.group(2).split(",")] if m.group(2) else []
+        self.macros[m.group(1).lower()] = (params, m.group(3).strip())
+
+    def expand(self, line, number, depth=0) -> str:
+        """Replace each macro call ``name(args)`` (or ``name``) by its body with the arguments put in."""
+        if depth > 20:
+            raise self.error("macros expand into each other without end", number)
+        out, pos, changed = [], 0, False
+        for m in re.finditer(r"[A-Za-z_]\w*", line):
+            if m.start() < pos or m.group(0).lower() not in self.macros:
+                continue
+            params, body = self.macros[m.group(0).lower()]
+            end, args = m.end(), []
+            if params:
+                if end >= len(line) or line[end] != "(":
+                    continue
+                args, end = _call_arguments(line, end)
+                if len(args) != len(params):
+                    raise self.error(f"macro {m.group(0)} takes {len(params)} arguments, got {len(args)}", number,
+                                     m.start() + 1)
+            text = body
+            for param, arg in zip(params, args, strict=True):
+                text = re.sub(rf"(?<![\w.])(?:&)?{re.escape(param)}(?:&)?(?!\w)", lambda _, a=arg: a, text)
+            out.append(line[pos:m.start()] + text)
+            pos, changed = end, True
+        if not changed:
+            return line
+        out.append(line[pos:])
+        return self.expand("".join(out), number, depth + 1)
+
+    def evaluate(self, rest, number):
+        """``$eval NAME expression`` for arithmetic on numbers."""
+        import ast
+        import operator
+
+        parts = rest.split(None, 1)
+        if len(parts) != 2:
+            raise self.error("$eval needs a name and an expression", number, 1)
+        ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+               ast.USub: operator.neg, ast.Pow: operator.pow}
+
+        def value(node):
+            if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+                return node.value
+            if isinstance(node, ast.BinOp) and type(node.op) in ops:
+                return ops[type(node.op)](value(node.left), value(node.right))
+            if isinstance(node, ast.UnaryOp) and type(node.op) in ops:
+                return ops[type(node.op)](value(node.operand))
+            raise ValueError
+
+        try:
+            result = value(ast.parse(parts[1].replace("**", "^").replace("^", "**"), mode="eval").body)
+        except (ValueError, SyntaxError, ZeroDivisionError):
+            raise self.error(f"$eval: only arithmetic on numbers is supported, not '{parts[1]}'", number, 1) from None
+        self.values[parts[0].lower()] = f"{result:g}" if isinstance(result, float) else str(result)
+
     def define(self, rest, number):
         parts = rest.split(None, 1)
         if not parts:
@@ -205,23 +296,34 @@ class _Preprocessor:
             value = value[1:-1]
         self.values[parts[0].lower()] = value
 
-    def conditional(self, rest, number):
-        """``$if [not] set NAME STATEMENT`` and ``$if [not] exist FILE STATEMENT``; only ``$set`` statements."""
-        m = re.match(r"(not\s+)?(set|setglobal|exist)\s+(\S+)\s*(.*)$", rest, re.IGNORECASE)
-        if not m:
-            raise self.error(f"only '$if [not] set NAME $set ...' is supported, not '$if {rest}'", number, 1)
-        negate, test, name, action = m.groups()
-        if test.lower() == "exist":
-            holds = False
-            self.notes.append(f"line {number}: '$if exist {name}' taken as false (no files are read)")
+    def conditional(self, rest, number, fold=False):
+        """``$if [not] TEST ACTION``: TEST is ``set NAME`` (also setglobal, setlocal, setenv), ``exist FILE`` /
+        ``dexist DIR`` (taken as false: no files are read), or ``A == B`` (``$ifi``: ignoring case); ACTION is a
+        control option (``$set``, ``$exit``, ...) or a line of code."""
+        m = re.match(r"(not\s+)?(.*)$", rest.strip(), re.IGNORECASE | re.DOTALL)
+        negate, body = bool(m.group(1)), m.group(2)
+        test = re.match(r"(set|setglobal|setlocal|setenv|exist|dexist)\s+(\S+)\s*(.*)$", body, re.IGNORECASE)
+        if test:
+            kind, name, action = test.groups()
+            if kind.lower() in ("exist", "dexist"):
+                holds = False
+                self.notes.append(f"line {number}: '$if {kind} {name}' taken as false (no files are read)")
+            else:
+                holds = name.lower() in self.values
         else:
-            holds = name.lower() in self.values
-        if bool(negate) == holds or not action.strip():
-            return
+            compare = re.match(r"(\"[^\"]*\"|'[^']*'|\S*?)\s*==\s*(\"[^\"]*\"|'[^']*'|\S+)\s*(.*)$", body)
+            if not compare:
+                raise self.error(f"$if: only 'set NAME', 'exist FILE' and 'A == B' tests are supported, not "
+                                 f"'{rest}'", number, 1)
+            left, right, action = compare.groups()
+            left, right = left.strip("'\""), right.strip("'\"")
+            holds = left.lower() == right.lower() if fold else left == right
         action = action.strip()
+        if negate == holds or not action:
+            return None
         if not action.startswith("$"):
-            raise self.error(f"$if: only a control option ($set ...) may follow the test, not '{action}'", number, 1)
-        self.control(action, number)
+            return ("code", action)
+        return self.control(action, number)
 
     def echo(self, word, rest, number):
         append = ">>" in rest
@@ -282,6 +384,25 @@ class _Preprocessor:
             out.append(ch)
             k += 1
         return "".join(out), in_comment
+
+
+def _call_arguments(line, start) -> tuple[list[str], int]:
+    """The comma-separated arguments of the call whose '(' is at ``start``, and the position after its ')'."""
+    depth, args, begin, k = 0, [], start + 1, start
+    while k < len(line):
+        ch = line[k]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth == 0:
+                args.append(line[begin:k].strip())
+                return args, k + 1
+        elif ch == "," and depth == 1:
+            args.append(line[begin:k].strip())
+            begin = k + 1
+        k += 1
+    return args, len(line)
 
 
 def _control_word(raw) -> str:

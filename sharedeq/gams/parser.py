@@ -233,15 +233,14 @@ SOLVE_KINDS = {"emp", "mcp", "nlp", "lp", "qcp", "dnlp", "cns", "mip", "minlp", 
                "rmiqcp", "rmpec", "vi"}
 
 
-def parse(scanner: Scanner) -> list:
-    """Every statement of the file, in order."""
+def parse(scanner: Scanner):
+    """The statements of the file, in order, parsed one at a time as they are asked for (the reader stops at the
+    first ``solve``, so what follows it is never parsed)."""
     parser = _Parser(scanner)
-    statements = []
     while scanner.peek().kind != "eof":
         statement = parser.statement()
         if statement is not None:
-            statements.append(statement)
-    return statements
+            yield statement
 
 
 def _plural(word: str, *stems: str) -> str | None:
@@ -302,6 +301,8 @@ class _Parser:
             return self.loop()
         if word == "if":
             return self.if_statement()
+        if word in ("embeddedcode", "continueembeddedcode"):
+            raise self.error("embedded code is not supported", token)
         if word in ("while", "for", "repeat"):
             raise self.error(f"'{token.text}' statements are not supported (only loop and if)", token)
         if word in SKIPPED:
@@ -315,8 +316,14 @@ class _Parser:
         return nxt.kind == "op" and nxt.value in (".", "=")
 
     def skip_statement(self):
-        depth = 0
+        """Skip to the ';' that ends this statement, or to a keyword that starts a line (GAMS lets a keyword
+        end a statement: ``option mpec=knitro`` then ``solve ...`` on the next line)."""
+        depth, line = 0, self.s.peek().line
         while True:
+            ahead = self.s.peek()
+            if depth == 0 and ahead.kind == "id" and ahead.line != line and _reserved(ahead.value) and \
+                    self.s.text[self.s.starts[ahead.line - 1]:ahead.pos].strip() == "":
+                return
             token = self.s.next()
             if token.kind == "eof":
                 return
@@ -330,26 +337,32 @@ class _Parser:
             elif token.kind == "op" and token.value == ";" and depth == 0:
                 return
 
+    def keyword_ahead(self) -> bool:
+        token = self.s.peek()
+        return token.kind == "id" and _reserved(token.value)
+
     def end_statement(self):
-        if self.s.at(")"):              # the last statement in a loop body may omit its ';'
-            return
+        token = self.s.peek()
+        if self.s.at(")") or (token.kind == "id" and _reserved(token.value)):
+            return                      # the last statement in a loop body, or one before a keyword, may omit ';'
+
         self.s.expect(";", "to end the statement")
 
     # -- declarations
     def declarations(self, kind, keyword, vartype=None, singleton=False, scalar=False):
         s, out = self.s, []
         while not s.at(";") and s.peek().kind != "eof":
+            if self.keyword_ahead():
+                return out              # GAMS lets a keyword end a declaration statement without ';'
             name = s.ident(f"the name of a {kind}")
-            if _reserved(name.value):
-                raise self.error(f"expected ';' before '{name.text}' (a keyword cannot name a {kind})", name)
             domain = () if scalar else self.domain_names()
             text = self.explanatory_text(name)
             data = None
             if s.at("/"):
-                data = self.set_data() if kind == "set" else self.parameter_data(len(domain), name)
                 if kind in ("variable", "equation"):
                     raise self.error(f"data for {kind} {name.text} in its declaration is not supported: assign "
                                      f"attributes (x.lo(i) = ...) instead", name)
+                data = self.set_data() if kind == "set" else self.parameter_data(len(domain), name)
             out.append(Declaration(kind, name.text, domain, text, data, name.line, name.col,
                                    vartype, singleton))
             s.accept(",")
@@ -398,13 +411,22 @@ class _Parser:
     def label_product(self, what) -> list[tuple[str, ...]]:
         """``a``, ``a*c`` (a range), ``a.b``, ``(a,b).c``: the tuples it stands for."""
         parts = [self.label_group(what)]
-        while self.s.inline_char() == ".":
+        while self.continues_label():
             self.s.skip_char()
             parts.append(self.label_group(what))
         tuples = [()]
         for group in parts:
             tuples = [t + (g,) for t in tuples for g in group]
         return tuples
+
+    def continues_label(self) -> bool:
+        """A '.' right after a label joins another part (``a.b``, ``a .b``); ``a .7`` is a label and a number."""
+        s = self.s
+        if s.inline_char() != ".":
+            return False
+        dot = s.text.index(".", s.pos)
+        after = s.text[dot + 1:dot + 2]
+        return dot == s.pos or not (after.isdigit())
 
     def label_group(self, what) -> list[str]:
         s = self.s
@@ -490,7 +512,7 @@ class _Parser:
 
     def models(self, keyword):
         s, out = self.s, []
-        while not s.at(";"):
+        while not s.at(";") and not self.keyword_ahead():
             name = s.ident("the name of a model")
             self.explanatory_text(name)
             s.expect("/", f"before the equations of model {name.text}")
@@ -513,7 +535,7 @@ class _Parser:
 
     def files(self, keyword):
         s, out = self.s, []
-        while not s.at(";"):
+        while not s.at(";") and not self.keyword_ahead():
             name = s.ident("the name of a file")
             path = name.text + ".put"
             char = s.inline_char()
