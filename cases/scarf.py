@@ -10,7 +10,7 @@ simulates tatonnement dp/dt = F(p): it converges for the article's map and cycle
 (sum p^2 and prod p conserved); and solves Scarf's 1960 economy itself as an equilibrium problem (consumers as
 Leontief LP agents, prices clearing the markets; ``sharedeq.markets.scarf.scarf_economy_problem``).
 
-Run: ``python cases/scarf.py [--plot scarf.png] [--n 3] [--normalization simplex|numeraire]``,
+Run: ``python cases/scarf.py [--plot out/scarf.png] [--n 3] [--normalization simplex|numeraire]``,
 ``python cases/scarf.py --sweep`` (robustness of the economy's formulation over 96 starts, a few minutes), or
 ``sharedeq solve cases/scarf.py --check [--arg n=5] [--arg normalization='"numeraire"']`` for the economy.
 Docs: ``docs/scarf.md``.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from sharedeq.markets.scarf import (
     solve_scarf_economy,
     tatonnement,
 )
+from sharedeq.progress import track
 
 HOMOTOPY_RUNS = {
     "article F, G = F + (sum x - 1)": ("article", 1.0),
@@ -121,28 +123,31 @@ def sweep_table(starts=None, tol=1e-6) -> pd.DataFrame:
     """Per formulation/start variant: MCP solves not converged, and converged ones with F(p) != 0 or
     x != demand(p) beyond `tol` ("spurious": boundary points with a tiny absolute residual)."""
     starts = sweep_starts() if starts is None else starts
-    rows = {}
-    for name, (u_lb, x_start) in SWEEP_VARIANTS.items():
-        failed = spurious = 0
+    rows = {name: {"solves": len(starts), "not converged": 0, "spurious": 0, "seconds": 0.0}
+            for name in SWEEP_VARIANTS}
+    runs = [(name, start) for name in SWEEP_VARIANTS for start in starts]
+    for name, (n, norm, p0) in track(runs, "Scarf sweep", unit="solve",
+                                      label=lambda run: f"{run[0]}; n = {run[1][0]}, {run[1][1]}"):
+        u_lb, x_start = SWEEP_VARIANTS[name]
         clock = time.perf_counter()
-        for n, norm, p0 in starts:
-            problem = scarf_economy_problem(n, norm, p0)
-            m = problem.model
-            for i in m.I:
-                m.u[i].setlb(u_lb)
-                if x_start is not None:
-                    m.u[i].set_value(0.0)
-                    for j in m.I:
-                        m.x[i, j].set_value(1.0 if x_start == "endowment" and i == j else 0.0)
-            solution = problem.solve()
+        problem = scarf_economy_problem(n, norm, p0)
+        m = problem.model
+        for i in m.I:
+            m.u[i].setlb(u_lb)
+            if x_start is not None:
+                m.u[i].set_value(0.0)
+                for j in m.I:
+                    m.x[i, j].set_value(1.0 if x_start == "endowment" and i == j else 0.0)
+        solution = problem.solve()
+        if solution.converged:
             p = np.array([solution.value(m.p[j]) for j in m.I])
             x = np.array([[solution.value(m.x[i, j]) for j in m.I] for i in m.I])
             with np.errstate(invalid="ignore", divide="ignore"):
                 ok = max(np.abs(scarf_excess_demand(p)).max(), np.abs(x - scarf_consumer_demand(p)).max()) <= tol
-            failed += not solution.converged
-            spurious += solution.converged and not ok
-        rows[name] = {"solves": len(starts), "not converged": failed, "spurious": spurious,
-                      "seconds": time.perf_counter() - clock}
+            rows[name]["spurious"] += not ok
+        else:
+            rows[name]["not converged"] += 1
+        rows[name]["seconds"] += time.perf_counter() - clock
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -172,6 +177,7 @@ def main(argv=None) -> None:
         print("Scarf's 1960 economy as an equilibrium problem (Leontief consumers as LP agents)\n")
         print(economy_report(args.n, args.normalization, start))
     if args.plot:
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
         plot_tatonnement(runs, args.plot)
         print(f"\nplot written to {args.plot}")
 
