@@ -131,13 +131,15 @@ class Comparison:
     def plot_payoffs(self, agents=None, path=None, ax=None):
         """Each agent's payoff over the equilibria found: the extremes' range (line), the samples' range (bar),
         the VE (dot). agents: names (default: the first 30). path, ax: as in :meth:`plot_set`."""
+        import pandas as pd
+
         names = list(self.problem.agent_names[:30] if agents is None else [str(a) for a in agents])
         for name in names:
             self.problem.agent(name)
         fig, ax = _axes(ax, path, height=1.5 + 0.3 * len(names))
         t = self.table
-        found = t[~t["kind"].str.startswith("samples") & ~t["status"].isin(_REJECTED)]
         samples = self.samples[~self.samples["status"].isin(_REJECTED)]
+        found = pd.concat([t[~t["kind"].str.startswith("samples") & ~t["status"].isin(_REJECTED)], samples])
         for y, name in enumerate(names):
             column = f"payoff[{name}]"
             ax.plot([found[column].min(), found[column].max()], [y, y], color="tab:blue", lw=1,
@@ -150,7 +152,7 @@ class Comparison:
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("payoff (minus cost for a minimising agent)")
         ax.set_title(f"{self.problem.name}: payoff ranges", fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(names)), ncol=3)
         return _finish(fig, path)
 
     def _column(self, variable) -> str:
@@ -168,8 +170,10 @@ def compare(problem, samples=50, seed=0, starts=8, agents=None, **solve_options)
     agents: the agents whose payoff extremes are computed (names; default all). Cost: one VE solve, ``samples``
         weighted VE solves and ``2 len(agents) + 2`` calls of ``problem.extreme(..., starts=starts, seed=seed)``.
     solve_options: passed to every solve and extreme (``tol``, ``options``, ...).
+
+    Every solve and extreme starts from the model's values as they are on entry, and they are left so on return.
     """
-    from sharedeq.gneset import sample_gne
+    from sharedeq.gneset import sample_gne, values_restored
     from sharedeq.problem import EquilibriumProblem
 
     if not isinstance(problem, EquilibriumProblem):
@@ -178,7 +182,8 @@ def compare(problem, samples=50, seed=0, starts=8, agents=None, **solve_options)
     for name in names:
         problem.agent(name)
     sampled = sample_gne(problem, samples=samples, seed=seed, **solve_options)   # checks the problem too
-    ve = problem.solve(mode="ve", **solve_options)
+    with values_restored(problem):
+        ve = problem.solve(mode="ve", **solve_options)
     payoffs = {a.name: _payoff(a) for a in problem.agents}
     targets = {}
     for name in names:
@@ -187,8 +192,11 @@ def compare(problem, samples=50, seed=0, starts=8, agents=None, **solve_options)
     welfare = sum(payoffs.values())
     targets["best welfare"] = (welfare, "max")
     targets["worst welfare"] = (welfare, "min")
-    extremes = {label: problem.extreme(expr, mode="gne", sense=sense, starts=starts, seed=seed, **solve_options)
-                for label, (expr, sense) in targets.items()}
+    extremes = {}
+    for label, (expr, sense) in targets.items():
+        with values_restored(problem):
+            extremes[label] = problem.extreme(expr, mode="gne", sense=sense, starts=starts, seed=seed,
+                                              **solve_options)
     return _comparison(problem, ve, extremes, sampled, dict(samples=samples, seed=seed, starts=starts))
 
 
@@ -201,8 +209,8 @@ def _comparison(problem, ve, extremes, sampled, options) -> Comparison:
     payoff_columns = [f"payoff[{a}]" for a in problem.agent_names]
     rows = {"VE": {"kind": "variational equilibrium", "scope": "", **equilibrium_row(ve)}}
     for label, solution in extremes.items():
-        rows[label] = {"kind": "extreme GNE", "scope": getattr(solution, "extreme_scope", "local"),
-                       **equilibrium_row(solution)}
+        scope = getattr(solution, "extreme_scope", "local") if solution.converged else ""
+        rows[label] = {"kind": "extreme GNE", "scope": scope, **equilibrium_row(solution)}
     table = pd.DataFrame.from_dict(rows, orient="index")
     sampled = sampled.copy()
     sampled["welfare"] = sampled[payoff_columns].sum(axis=1, skipna=False)

@@ -48,7 +48,8 @@ def rosen_sweep(problem, points=11, agents=None, **solve_options) -> pd.DataFram
     the rest equally; weights ``r_i = 1 / s_i``. With two agents one path covers every weighting (the second
     agent's share is ``1 - s_a``), so only the first agent's path is traced. ``agents`` (names; default all)
     limits the paths, which matters for many agents: the sweep costs ``points * len(agents)`` solves.
-    Each solve starts from the previous one's point; the model's values are restored at the end.
+    Every solve starts from the model's values as they are on entry (so a row does not depend on the rows before
+    it), and they are left so on return.
 
     Columns ``path`` (the agent whose share varies) and ``share`` (its share) come first, then those described in
     the module docstring. ``solve_options`` go to :func:`sharedeq.solve` (``mode`` and ``weights`` are set here).
@@ -63,13 +64,12 @@ def rosen_sweep(problem, points=11, agents=None, **solve_options) -> pd.DataFram
             problem.agent(a)                        # a ModelError naming the known agents if unknown
     steps = np.arange(1, points + 1) / (points + 1)
     rows = []
-    with _values_restored(problem):
-        for path in paths:
-            k = names.index(path)
-            for t in steps:
-                shares = np.full(len(names), (1.0 - t) / (len(names) - 1))
-                shares[k] = t
-                rows.append({"path": path, "share": float(t), **_weighted_row(problem, shares, solve_options)})
+    for path in paths:
+        k = names.index(path)
+        for t in steps:
+            shares = np.full(len(names), (1.0 - t) / (len(names) - 1))
+            shares[k] = t
+            rows.append({"path": path, "share": float(t), **_weighted_row(problem, shares, solve_options)})
     return pd.DataFrame(rows)
 
 
@@ -85,18 +85,17 @@ def sample_gne(problem, samples=50, seed=0, **solve_options) -> pd.DataFrame:
     so the samples are uniform on the segment).
 
     Columns ``sample`` and ``shares`` (a tuple in the order of ``problem.agent_names``) come first, then those
-    described in the module docstring. Each solve starts from the previous one's point; the model's values are
-    restored at the end. ``solve_options`` go to :func:`sharedeq.solve`.
+    described in the module docstring. Every solve starts from the model's values as they are on entry, and they
+    are left so on return. ``solve_options`` go to :func:`sharedeq.solve`.
     """
     _check(problem, samples, "samples", solve_options)
     rng = np.random.default_rng(seed)
     draws = rng.dirichlet(np.ones(len(problem.agents)), size=samples)
     rows = []
-    with _values_restored(problem):
-        for k, shares in enumerate(draws):
-            shares = np.maximum(shares, 1e-12)      # a share that underflows to 0 has no finite Rosen weight
-            rows.append({"sample": k, "shares": tuple(float(s) for s in shares),
-                         **_weighted_row(problem, shares, solve_options)})
+    for k, shares in enumerate(draws):
+        shares = np.maximum(shares, 1e-12)          # a share that underflows to 0 has no finite Rosen weight
+        rows.append({"sample": k, "shares": tuple(float(s) for s in shares),
+                     **_weighted_row(problem, shares, solve_options)})
     return pd.DataFrame(rows)
 
 
@@ -132,8 +131,10 @@ def equilibrium_row(solution) -> dict:
 
 
 def _weighted_row(problem, shares, solve_options) -> dict:
+    """The row of the VE with Rosen weights ``1 / shares``, solved from the model's current values (kept)."""
     weights = [float(w) for w in 1.0 / np.asarray(shares)]
-    return equilibrium_row(problem.solve(mode="ve", weights=weights, **solve_options))
+    with values_restored(problem):
+        return equilibrium_row(problem.solve(mode="ve", weights=weights, **solve_options))
 
 
 def _check(problem, count, what, solve_options) -> None:
@@ -155,7 +156,7 @@ def _check(problem, count, what, solve_options) -> None:
 
 
 @contextlib.contextmanager
-def _values_restored(problem):
+def values_restored(problem):
     """Put the model's variable values back as they were on exit (each converged solve loads its point)."""
     import pyomo.environ as pyo
 
