@@ -19,6 +19,7 @@ from dataclasses import asdict, replace
 
 from benchmarks.generators import FAMILIES
 from benchmarks.runner import RunSpec, format_report, run_spec
+from sharedeq.progress import echo, track
 
 
 def _ints(text: str) -> list[int]:
@@ -99,8 +100,9 @@ def main(argv=None) -> int:
     for family in args.families:
         for mode in args.modes:
             results = []
-            for spec, repeat in _specs(family, mode, args):
-                results.append(run_spec(spec, repeat, args.timeout, log=lambda s: print(s, file=sys.stderr)))
+            for spec, repeat in track(_specs(family, mode, args), f"{family} {mode}", unit="size",
+                                      label=lambda run: f"{run[0].variant} n = {run[0].size}"):
+                results.append(run_spec(spec, repeat, args.timeout, log=echo))
             if args.baselines:
                 results += [{**asdict(RunSpec(family, s, mode, args.m, args.seed, "naive")),
                              "status": f"skipped (size > --naive-max {args.naive_max})"}

@@ -55,6 +55,7 @@ from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 import sharedeq as sq
+from sharedeq.progress import echo, track
 
 #: Relative tolerance of the independent checks (sharedeq's own MCP tolerance is 1e-8).
 CHECK_TOL = 1e-6
@@ -688,12 +689,12 @@ def run(categories=None, n=100, seed=0, log=None) -> pd.DataFrame:
     """
     rows = []
     counts = categories if isinstance(categories, dict) else dict.fromkeys(categories or GENERATORS, n)
-    for category, count in counts.items():
-        for s in range(seed, seed + count):
-            rows.append(run_instance(GENERATORS[category](s)))
-            kind = failure_kind(rows[-1])
-            if log is not None and kind:
-                log(f"{kind}: {repro(category, s)}  # {rows[-1]['detail']}")
+    jobs = [(category, s) for category, count in counts.items() for s in range(seed, seed + count)]
+    for category, s in track(jobs, "fuzz", unit="instance", label=lambda job: f"{job[0]} seed {job[1]}"):
+        rows.append(run_instance(GENERATORS[category](s)))
+        kind = failure_kind(rows[-1])
+        if log is not None and kind:
+            log(f"{kind}: {repro(category, s)}  # {rows[-1]['detail']}")
     return pd.DataFrame(rows)
 
 
@@ -785,7 +786,7 @@ def main(argv=None) -> int:
     if args.show:
         return max(show(c, s) for c, count in counts.items() for s in range(args.seed, args.seed + count))
     start = time.perf_counter()
-    results = run(counts, seed=args.seed, log=lambda s: print(s, file=sys.stderr, flush=True))
+    results = run(counts, seed=args.seed, log=echo)
     if args.csv:
         results.to_csv(args.csv, index=False)
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format", "{:.4g}".format):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing
+import os
 import resource
 import statistics
 import time
@@ -135,6 +136,7 @@ def measure(spec: RunSpec) -> dict:
 
 
 def _child(spec: RunSpec, conn) -> None:
+    os.environ["SHAREDEQ_PROGRESS"] = "0"       # the parent draws the progress line; the run is timed undisturbed
     try:
         conn.send(measure(spec))
     except BaseException as exc:  # report any failure to the parent rather than dying silently

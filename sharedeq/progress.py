@@ -160,6 +160,15 @@ def iteration_watch(inner, n_equations: int):
     return watch
 
 
+def echo(text: str) -> None:
+    """Print a line on stderr above the progress line, if one is drawn, without breaking it."""
+    bar = next((p.bar for p in reversed(_active) if p.bar is not None), None)
+    if bar is not None:
+        bar.write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr, flush=True)
+
+
 def track(iterable, description: str, total=None, verbose=None, unit="it", label=str):
     """``for item in track(items, "sweep"):`` -- the items, with one bar for the loop (solves inside it show none).
 
