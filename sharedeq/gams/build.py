@@ -24,7 +24,7 @@ import math
 import pyomo.environ as pyo
 
 from sharedeq.gams.evaluate import GEquation, GModel, GVariable, Interpreter
-from sharedeq.gams.parser import Domain, DomainItem, Solve
+from sharedeq.gams.parser import Domain, Solve
 
 _INTEGER = ("binary", "integer", "sos1", "sos2", "semicont", "semiint")
 
@@ -79,24 +79,15 @@ class ModelBuilder:
         """``key -> (lhs, relation, rhs)`` Pyomo expressions for every instance of ``equation``."""
         definition = equation.definition
         it = self.it
-        fixed, free = [], []
-        for position, index in enumerate(definition.domain):
-            if index.kind == "label":
-                fixed.append((position, it.known_label(index.value) or it.label(index.value)))
-            else:
-                free.append((position, index.value))
-        domain = Domain(tuple(DomainItem(name, (name,), definition.line, definition.col) for _, name in free),
-                        definition.condition)
+        items, slots = it.target_slots(definition.domain, {}, definition)
         rows = {}
-        for env in it.domain_envs(domain, {}, definition):
-            key = [None] * len(definition.domain)
-            for position, label in fixed:
-                key[position] = label
-            for position, name in free:
-                key[position] = env[name.lower()][0]
+        for env in it.domain_envs(Domain(tuple(items), definition.condition), {}, definition):
+            key = it.target_key(slots, env, definition)
+            if key is None:
+                continue
             lhs = it.value(definition.lhs, env)
             rhs = it.value(definition.rhs, env)
-            rows[tuple(key)] = (lhs, definition.relation, rhs)
+            rows[key] = (lhs, definition.relation, rhs)
         return rows
 
     # ------------------------------------------------------------------------------ variables
@@ -195,7 +186,7 @@ class ModelBuilder:
             self.match(unpaired, pairs)
         for equation, _, _ in equations:
             rows = {key: complements(var, function) if not _free(var) else complements(function == 0, var)
-                    for key, (var, function) in pairs[equation.name].items()}
+                    for key, (var, function) in _with_variables(pairs[equation.name]).items()}
             self.add(equation, rows, lambda rows, key: Complementarity(expr=rows[key]),
                      lambda rows: Complementarity(list(map(_pyomo_key, rows)), rule=lambda m, *k: rows[_label_key(k)]))
 
@@ -249,6 +240,13 @@ class ModelBuilder:
 
 
 _RELATION_TEXT = {"e": "=", "g": ">=", "l": "<="}
+
+
+def _with_variables(pairs: dict) -> dict:
+    """A pair whose function is a constant (its terms all dropped by $ conditions) keeps it as ``c + 0*x``, a
+    Pyomo expression, which a complementarity condition needs."""
+    return {key: (var, function + 0 * var if isinstance(function, float | int) else function)
+            for key, (var, function) in pairs.items()}
 
 
 def _free(var) -> bool:

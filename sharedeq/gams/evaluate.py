@@ -26,6 +26,7 @@ from sharedeq.gams.parser import (
     Declaration,
     Dollar,
     Domain,
+    DomainItem,
     EquationDefinition,
     FileStatement,
     If,
@@ -46,6 +47,8 @@ VARIABLE_DEFAULTS = {  # type -> (lower, upper)
     "semicont": (0.0, math.inf), "semiint": (0.0, math.inf),
 }
 EMP_INFO = "%emp.info%"
+#: GAMS's own scalars that models set or read (execution errors, the random seed): read as 0, assignments noted.
+SYSTEM_SCALARS = ("execerror", "execseed")
 
 
 @dataclass
@@ -239,7 +242,8 @@ class Interpreter:
             if name != "*":
                 self.set_of(name, d)
         if d.kind == "set":
-            gset = self.declare(d.name, GSet(d.name, d.domain or ("*",), line=d.line), d)
+            domain = d.domain or ("*",) * (len(d.data[0]) if d.data else 1)    # no domain: as wide as its data
+            gset = self.declare(d.name, GSet(d.name, domain, line=d.line), d)
             if d.data is not None:
                 for labels in d.data:
                     key = self.checked_key(labels, gset.domain, d, f"set {d.name}")
@@ -282,15 +286,20 @@ class Interpreter:
         if equation.definition is not None:
             raise self.error(f"equation {definition.name} is defined twice (first on line "
                              f"{equation.definition.line})", definition)
-        if len(definition.domain) != len(equation.domain):
+        width = sum(index.width for index in definition.domain)
+        if not equation.domain and width:      # declared without a domain: the definition gives it
+            equation.domain = tuple(n for index in definition.domain for n in (index.names or (index.value,)))
+        if width != len(equation.domain):
             raise self.error(f"equation {definition.name} is declared over {len(equation.domain)} ind"
-                             f"{'ex' if len(equation.domain) == 1 else 'ices'} but defined over "
-                             f"{len(definition.domain)}", definition)
+                             f"{'ex' if len(equation.domain) == 1 else 'ices'} but defined over {width}", definition)
         equation.definition = definition
 
     # -- assignments
     def assign(self, a: Assignment, env):
         target = a.target
+        if target.name.lower() in SYSTEM_SCALARS:
+            self.notes.append(f"line {a.line}: {target.name} = ... ignored (a GAMS system scalar)")
+            return
         symbol = self.symbol(target.name, target)
         attr = target.attr
         if isinstance(symbol, GModel | FileStatement):
@@ -313,25 +322,14 @@ class Interpreter:
             raise self.error(f"{_kind(symbol)} {target.name} has no attribute .{attr}", target)
         domain = symbol.domain
         indices = target.indices or ()
-        if len(indices) != len(domain):
+        if sum(index.width for index in indices) != len(domain):
             raise self.error(f"{target.name} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}; the "
-                             f"assignment gives {len(indices)}", target)
-        free, fixed = [], []
-        for position, index in enumerate(indices):
-            if index.kind == "label":
-                fixed.append((position, self.known_label(index.value) or self.label(index.value)))
-            elif index.value.lower() in env:
-                fixed.append((position, env[index.value.lower()][0]))
-            else:
-                free.append((position, index.value))
-        loops = Domain(tuple(_item(name, target) for _, name in free))
-        for inner in self.domain_envs(loops, env, a) if free else [env]:
-            key = [None] * len(indices)
-            for position, label in fixed:
-                key[position] = label
-            for position, name in free:
-                key[position] = inner[name.lower()][0]
-            key = tuple(key)
+                             f"assignment gives {sum(index.width for index in indices)}", target)
+        items, slots = self.target_slots(indices, env, target)
+        for inner in self.domain_envs(Domain(tuple(items)), env, a) if items else [env]:
+            key = self.target_key(slots, inner, target)
+            if key is None:
+                continue
             if a.condition is not None and not self.truth(a.condition, inner):
                 continue
             value = self.value(a.expression, inner)
@@ -396,6 +394,10 @@ class Interpreter:
         if kind is Num:
             return node.value
         if kind is Binary:
+            if node.op in ("+", "-") and type(node.left) is Binary and node.left.op in ("+", "-"):
+                return self.chain(node, env)
+            if node.op in ("and", "or") and type(node.left) is Binary and node.left.op == node.op:
+                return self.logical_chain(node, env)
             return self.binary(node, env)
         if kind is Ref:
             try:
@@ -413,6 +415,31 @@ class Interpreter:
         if kind is Call:
             return self.call(node, env)
         raise self.error(f"cannot evaluate {kind.__name__}")
+
+    def chain(self, node: Binary, env):
+        """``a + b - c + ...`` without recursion on its length (a written-out sum may have thousands of terms)."""
+        terms = []
+        while type(node) is Binary and node.op in ("+", "-"):
+            terms.append((node.op, node.right))
+            node = node.left
+        total = self.value(node, env)
+        for op, term in reversed(terms):
+            value = self.value(term, env)
+            total = total + value if op == "+" else total - value
+        return total
+
+    def logical_chain(self, node: Binary, env):
+        """``a or b or c ...`` (or ``and``) without recursion on its length, stopping at the first deciding term."""
+        op, terms = node.op, []
+        while type(node) is Binary and node.op == op:
+            terms.append(node.right)
+            node = node.left
+        terms.append(node)
+        deciding = op == "or"                      # a true term decides 'or', a false one 'and'
+        for term in reversed(terms):
+            if self.truth(term, env) == deciding:
+                return 1.0 if deciding else 0.0
+        return 0.0 if deciding else 1.0
 
     def binary(self, node: Binary, env):
         op = node.op
@@ -470,6 +497,8 @@ class Interpreter:
 
     def reference(self, node: Ref, env):
         lower = node.name.lower()
+        if lower in SYSTEM_SCALARS and lower not in self.symbols:
+            return 0.0
         if lower in env and node.indices is None:
             label, gset = env[lower]
             if node.attr == "val":
@@ -530,12 +559,51 @@ class Interpreter:
             raise self.error(f"'{index.value}' is neither a controlled set nor a quoted label (write "
                              f"'{index.value}' in quotes for a label)", node)
         label, gset = bound
-        if index.lag:
+        if index.lag is not None:
+            shift = self.value(index.lag, env)
+            if not isinstance(shift, float | int) or shift != int(shift):
+                raise self.error(f"the lag of {index.value} must be a whole number", node)
             position = gset.position(label)
-            label = gset.at(position + index.lag) if position is not None else None
+            if position is None:
+                raise Missing
+            position += index.sign * int(shift)
+            if index.circular:
+                position = (position - 1) % len(gset.elements) + 1
+            label = gset.at(position)
             if label is None:
                 raise Missing
         return label
+
+    def target_slots(self, indices, env, node):
+        """The domain items to iterate for a target's indices (an assignment's left side, an equation's domain)
+        and, per key position, a fixed label or the index name whose label goes there."""
+        items, slots = [], []
+        for index in indices:
+            if index.kind == "label":
+                slots.append(("label", self.known_label(index.value) or self.label(index.value)))
+            elif index.kind == "subset":
+                items.append(DomainItem(index.value, index.names, node.line, node.col))
+                slots.extend(("name", name.lower()) for name in index.names)
+            else:
+                if index.value.lower() not in env:
+                    items.append(DomainItem(index.value, (index.value,), node.line, node.col))
+                slots.append(("name", index.value.lower()) if index.lag is None else ("lag", index))
+        return items, slots
+
+    def target_key(self, slots, env, node) -> tuple | None:
+        """The key that ``slots`` (from :meth:`target_slots`) give under ``env``; None where a lag leaves the set."""
+        key = []
+        for kind, value in slots:
+            if kind == "label":
+                key.append(value)
+            elif kind == "name":
+                key.append(env[value][0])
+            else:
+                try:
+                    key.append(self.index_label(value, env, node))
+                except Missing:
+                    return None
+        return tuple(key)
 
     def call(self, node: Call, env):
         name = node.name
@@ -638,12 +706,6 @@ def _quote(label: str) -> str:
     return f"'{label}'" if "'" not in label else f'"{label}"'
 
 
-def _item(name, node):
-    from sharedeq.gams.parser import DomainItem
-
-    return DomainItem(name, (name,), node.line, node.col)
-
-
 def _position(node):
     return node if hasattr(node, "line") else None
 
@@ -685,6 +747,7 @@ _NUMERIC = {
     "sign": lambda x: (x > 0) - (x < 0), "round": _gams_round, "floor": math.floor, "ceil": math.ceil,
     "mod": math.fmod, "trunc": math.trunc, "div": lambda a, b: a / b, "errorf": _errorf,
     "ifthen": lambda c, a, b: a if c else b, "signpower": lambda x, n: math.copysign(abs(x) ** n, x),
+    "gamma": math.gamma, "loggamma": math.lgamma, "fact": lambda n: math.gamma(n + 1),
 }
 
 

@@ -68,7 +68,7 @@ _HARMLESS = {
     "phantom", "comment", "ontext", "offtext", "title", "set", "setglobal", "setlocal", "setenv", "onecho",
     "offecho", "echo", "echon", "if", "ifi", "ifthen", "label", "show", "ondotl", "offdotl", "onverbatim",
     "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols", "exit", "abort", "call", "eval", "macro",
-    "onecholog",
+    "onecholog", "onmultir", "offmultir", "onechov", "onechos", "offorder", "onorder", "onfold", "offfold",
 }
 _ACTIONS = {"ontext", "offtext", "title", "set", "setglobal", "setlocal", "onecho", "offecho", "echo", "echon", "if",
             "ifi", "eolcom", "oneolcom", "offeolcom", "inlinecom", "oninline", "offinline", "comment", "onend",
@@ -207,7 +207,7 @@ class _Preprocessor:
             self.inline_on = True
         elif word == "offinline":
             self.inline_on = False
-        elif word in ("onecho", "echo", "echon"):
+        elif word in ("onecho", "onechov", "onechos", "echo", "echon"):
             return self.echo(word, rest, number)
         elif word in ("onverbatim", "offverbatim", "show", "label", "ondotl", "offdotl", "comment", "phantom",
                       "onend", "offend", "onsymbols", "onimplicitassign", "offimplicitassign", "onsuffixalgebra"):
@@ -239,8 +239,11 @@ class _Preprocessor:
         if depth > 20:
             raise self.error("macros expand into each other without end", number)
         out, pos, changed = [], 0, False
+        quoted = [q.span() for q in re.finditer(r"'[^']*'|\"[^\"]*\"", line)]
         for m in re.finditer(r"[A-Za-z_]\w*", line):
             if m.start() < pos or m.group(0).lower() not in self.macros:
+                continue
+            if any(a <= m.start() < b for a, b in quoted):        # not inside quoted text
                 continue
             params, body = self.macros[m.group(0).lower()]
             end, args = m.end(), []
@@ -331,8 +334,8 @@ class _Preprocessor:
         if not sep:
             raise self.error(f"${word} needs '> FILE'", number, 1)
         target = self.substitute(target.strip(), number).strip("'\"")
-        if word == "onecho":
-            return (target, [], True, append, number)
+        if word in ("onecho", "onechos", "onechov"):
+            return (target, [], word != "onechov", append, number)
         if word == "echon":
             raise self.error("$echon is not supported", number, 1)
         text = self.substitute(text.strip(), number).strip("'\"")

@@ -22,11 +22,21 @@ class Num:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """One position of a reference: a quoted label (``kind`` "label") or a set index with a lag (``x(t-1)``)."""
+    """One position of a reference: a quoted label (``kind`` "label"), a set index (``kind`` "set") with an
+    optional lag ``sign * lag`` (an expression: ``x(t-1)``, ``x(t+ord(l))``; ``circular`` for ``++``/``--``), or
+    in a domain a set with its indices (``kind`` "subset": ``e(low(n,nn))..``)."""
 
     kind: str
     value: str
-    lag: int = 0
+    lag: object = None
+    sign: int = 1
+    circular: bool = False
+    names: tuple[str, ...] = ()
+
+    @property
+    def width(self) -> int:
+        """How many positions of the key this index fills."""
+        return len(self.names) if self.kind == "subset" else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +227,7 @@ AGGREGATES = ("sum", "prod", "smin", "smax", "sand", "sor")
 FUNCTIONS = {
     "exp", "log", "log10", "log2", "sqr", "sqrt", "power", "rpower", "abs", "min", "max", "sin", "cos", "tan",
     "arctan", "sign", "round", "floor", "ceil", "mod", "ord", "card", "sameas", "errorf", "cvpower", "vcpower",
-    "signpower", "div", "trunc", "ifthen", "uniform", "normal", "uniformint", "diag",
+    "signpower", "div", "trunc", "ifthen", "uniform", "normal", "uniformint", "diag", "gamma", "loggamma", "fact",
 }
 CONSTANTS = {"inf": float("inf"), "eps": 0.0, "na": float("nan"), "undf": float("nan"), "yes": 1.0, "no": 0.0,
              "pi": 3.141592653589793}
@@ -813,16 +823,18 @@ class _Parser:
             raise self.error(f"the label {token.text} must be quoted in a reference ('{token.text}')", token)
         if token.kind != "id":
             raise self.error(f"expected a set index or a quoted label, found {describe(token)}", token)
-        lag = 0
+        if s.at("(", "["):                   # a set with its indices, in a domain: e(low(n,nn))..
+            close = _close_of(s.next(), self)
+            names = [s.ident("a set index").text]
+            while s.accept(","):
+                names.append(s.ident("a set index").text)
+            s.expect(close)
+            return Index("subset", token.text, names=tuple(names))
         if s.at("+", "-", "++", "--"):
-            op = s.peek()
-            nxt = s.peek2()
-            if nxt.kind == "num":
-                if op.value in ("++", "--"):
-                    raise self.error("circular lags (++ and --) are not supported", op)
-                s.next()
-                lag = int(s.next().value) * (1 if op.value == "+" else -1)
-        return Index("set", token.text, lag)
+            op = s.next().value
+            return Index("set", token.text, lag=self.multiplicative(), sign=1 if op[0] == "+" else -1,
+                         circular=len(op) == 2)
+        return Index("set", token.text)
 
     def domain(self) -> Domain:
         """``i``, ``(i,j)``, ``ij(i,j)``, each with an optional ``$condition``."""
@@ -876,9 +888,12 @@ def _close_of(token: Token, parser) -> str:
 
 
 def _label_range(first: Token, last: Token, scanner: Scanner) -> list[str]:
-    """``1*10``, ``a1*a10``, ``t01*t12``: same prefix, numbers counting up, zero padding kept."""
+    """``1*10``, ``a1*a10``, ``t01*t12``: same prefix, numbers counting up, zero padding kept; ``a*d``: letters."""
     import re
 
+    x, y = first.value, last.value
+    if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:].isalpha() and y[-1:].isalpha() and x[-1] <= y[-1]:
+        return [x[:-1] + chr(c) for c in range(ord(x[-1]), ord(y[-1]) + 1)]
     a = re.fullmatch(r"(.*?)(\d+)", first.value)
     b = re.fullmatch(r"(.*?)(\d+)", last.value)
     if not a or not b or a.group(1).lower() != b.group(1).lower() or int(a.group(2)) > int(b.group(2)):
