@@ -30,6 +30,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from sharedeq import progress
 from sharedeq.errors import ModelError, SolverUnavailable
 
 BUILDER = "build_problem"
@@ -184,14 +185,14 @@ def _parser():
         p.add_argument("--arg", action="append", metavar="KEY=VALUE",
                        help="keyword argument for build_problem (repeatable; VALUE is a Python literal, else a string)")
         p.add_argument("--traceback", action="store_true", help="on an unexpected error, show the full traceback")
+        talk = p.add_mutually_exclusive_group()
+        talk.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+        talk.add_argument("-v", "--verbose", action="count", default=0,
+                          help="log each stage on stderr; -vv also Ipopt's iteration log (on stdout)")
         if name == "solve":
             p.add_argument("--json", metavar="FILE", help="write the solution as JSON (layout: docs/output.md)")
             p.add_argument("--csv", metavar="DIR", help="write the tables (variables, multipliers, agents, checks, "
                                                         "...) as CSV files into DIR")
-            talk = p.add_mutually_exclusive_group()
-            talk.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-            talk.add_argument("-v", "--verbose", action="count", default=0,
-                              help="log each stage on stderr; -vv also Ipopt's iteration log (on stdout)")
             p.add_argument("--backend", default="casadi", choices=["casadi", "pyomo"],
                            help="casadi: Ipopt bundled with casadi, exact derivatives (default); pyomo: the MCP as "
                                 "a Pyomo model solved by an ipopt executable on PATH")
@@ -245,13 +246,19 @@ def _verbosity(args):
         return 0
     level = getattr(args, "verbose", 0)
     logger = logging.getLogger("sharedeq")
-    if level and not any(getattr(h, "sharedeq_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if level and not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        handler = _EchoHandler()
         handler.setFormatter(logging.Formatter("sharedeq: %(message)s"))
-        handler.sharedeq_cli = True
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     return 2 if level >= 2 else None
+
+
+class _EchoHandler(logging.Handler):
+    """Log records on stderr, above the progress line when one is drawn."""
+
+    def emit(self, record):
+        progress.echo(self.format(record))
 
 
 def _run(args) -> int:
@@ -265,38 +272,26 @@ def _run(args) -> int:
         return run_compare(args)
     if args.command == "export" and not (args.gams or args.nl):
         raise ModelError("export needs --gams FILE or --nl FILE (or both)")
-    if args.model.lower().endswith(".gms"):                 # a GAMS model, read as it is
-        from sharedeq.gams import command_target
+    verbose = _verbosity(args)
+    with progress.run(f"sharedeq {args.command}", verbose) as run:
+        run.stage(f"reading {args.model}")
+        problem = _load(args)
+        if args.command in ("mcp", "export"):
+            run.stage("KKT conditions")
+            mcp = problem.mcp(mode=args.mode, weights=_weights(args.weights))
+            return _print_mcp(mcp, args)
+        run.stage("solving")
+        solution = problem.solve(mode=args.mode, weights=_weights(args.weights), backend=args.backend,
+                                 verbose=verbose)
+        if args.check and solution.converged:
+            from sharedeq.verify import best_response_check, kkt_check
 
-        problem = command_target(args.model, args.emp, args.mode, args.weights, getattr(args, "check", False))
-    elif args.emp:
-        problem = load_emp_problem(args.model, args.emp, _kwargs(args.arg), args.mode)
-    else:
-        problem = load_problem(args.model, _kwargs(args.arg), args.mode)
-    if args.command in ("mcp", "export"):
-        mcp = problem.mcp(mode=args.mode, weights=_weights(args.weights))
-        print(mcp.summary())
-        if args.command == "mcp":
-            print(mcp.pairs.to_string())
-        for path in (args.gams, args.nl) if args.command == "export" else ():
-            if path:
-                _folder(Path(path).parent)
-        if args.command == "export" and args.gams:
-            mcp.to_gams(args.gams)
-            print(f"wrote {args.gams}")
-        if args.command == "export" and args.nl:
-            mcp.to_nl(args.nl)
-            print(f"wrote {args.nl}")
-        sys.stdout.flush()
-        return 0
-    solution = problem.solve(mode=args.mode, weights=_weights(args.weights), backend=args.backend,
-                             verbose=_verbosity(args))
-    if args.check and solution.converged:
-        from sharedeq.verify import best_response_check, kkt_check
-
-        solution.kkt_residuals = kkt_check(problem, solution)
-        solution.best_response = best_response_check(problem, solution)
-    written = _write(solution, args)  # before the long summary: a reader that stops early loses no file
+            run.stage("--check: KKT residuals re-derived with Pyomo")
+            solution.kkt_residuals = kkt_check(problem, solution)
+            run.stage("--check: each agent's best response")
+            solution.best_response = best_response_check(problem, solution)
+        run.stage("writing")
+        written = _write(solution, args)  # before the long summary: a reader that stops early loses no file
     print(solution.summary())
     if args.check and not solution.converged:
         print("\n--check: not run, the solve did not converge (there is no KKT point to check)")
@@ -304,6 +299,35 @@ def _run(args) -> int:
         print("\n" + "\n".join(f"wrote {what}" for what in written))
     sys.stdout.flush()
     return 0 if solution.converged else 1
+
+
+def _load(args):
+    """The problem (or the MCP of a GAMS MCP model) that the model file and ``--emp``/``--arg`` describe."""
+    if args.model.lower().endswith(".gms"):                 # a GAMS model, read as it is
+        from sharedeq.gams import command_target
+
+        return command_target(args.model, args.emp, args.mode, args.weights, getattr(args, "check", False))
+    if args.emp:
+        return load_emp_problem(args.model, args.emp, _kwargs(args.arg), args.mode)
+    return load_problem(args.model, _kwargs(args.arg), args.mode)
+
+
+def _print_mcp(mcp, args) -> int:
+    """``sharedeq mcp`` (the pairs) and ``sharedeq export`` (the files)."""
+    print(mcp.summary())
+    if args.command == "mcp":
+        print(mcp.pairs.to_string())
+    for path in (args.gams, args.nl) if args.command == "export" else ():
+        if path:
+            _folder(Path(path).parent)
+    if args.command == "export" and args.gams:
+        mcp.to_gams(args.gams)
+        print(f"wrote {args.gams}")
+    if args.command == "export" and args.nl:
+        mcp.to_nl(args.nl)
+        print(f"wrote {args.nl}")
+    sys.stdout.flush()
+    return 0
 
 
 def _write(solution, args) -> list[str]:

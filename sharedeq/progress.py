@@ -10,9 +10,9 @@ Two channels, both on stderr so that stdout keeps only the answer:
   for quiet. It is never shown in tests or when stderr is piped.
 
 ``verbose`` (the solve option, and the command line's ``-q``/``-v``): ``0`` or False silent, ``None``
-(default) the bar when interactive, ``1`` the bar even when stderr is not a terminal, ``2`` also Ipopt's own
-iteration log (``print_level`` 5, on stdout). The environment variable ``SHAREDEQ_PROGRESS=0`` turns the bar
-off everywhere.
+(default) the bar when interactive, ``1`` the bar even when stderr is not a terminal, ``2`` Ipopt's own
+iteration log (``print_level`` 5, on stdout) instead of the bar. The environment variable
+``SHAREDEQ_PROGRESS=0`` turns the bar off everywhere.
 
 A solve inside a :func:`track`-ed loop (a sweep, a benchmark) shows no bar of its own: the loop's bar counts the
 solves and names the current one.
@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 
 logger = logging.getLogger("sharedeq")
@@ -39,8 +40,8 @@ def interactive(verbose=None) -> bool:
     """Whether a progress bar should be drawn for ``verbose`` (see the module docstring)."""
     if os.environ.get("SHAREDEQ_PROGRESS") == "0" or (verbose is not None and not verbose):
         return False
-    if verbose is not None:                       # True, 1, 2: asked for
-        return True
+    if verbose is not None:                       # True or 1: asked for; 2: Ipopt's log is the progress
+        return verbose is True or verbose < 2
     stderr_is_terminal = getattr(sys.stderr, "isatty", lambda: False)()
     return stderr_is_terminal and "PYTEST_CURRENT_TEST" not in os.environ
 
@@ -67,6 +68,8 @@ class Progress:
             self.bar = tqdm(total=total, desc=description, unit=unit, delay=DELAY, mininterval=REDRAW, leave=False,
                             file=sys.stderr, dynamic_ncols=True,
                             bar_format=None if total else "{desc} [{elapsed}]{postfix}")
+            self._closed = threading.Event()
+            threading.Thread(target=self._tick, args=(self.bar, self._closed), daemon=True).start()
 
     def stage(self, name: str) -> None:
         """A new stage: log it and show its name."""
@@ -106,8 +109,15 @@ class Progress:
         self.bar.set_postfix_str(postfix, refresh=False)
         self.bar.update(0)
 
+    @staticmethod
+    def _tick(bar, closed) -> None:
+        """Redraw every half second, so that the elapsed time runs on through a long silent stage."""
+        while not closed.wait(0.5):
+            bar.update(0)
+
     def close(self) -> None:
         if self.owns_bar:
+            self._closed.set()
             self.bar.close()
         self.bar = None
 

@@ -70,7 +70,7 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
     escapes: at a verified KKT point where some agent can do better, how many times to solve again from those
         agents' better responses (:func:`_escape`).
     verbose: progress on stderr (:mod:`sharedeq.progress`): None a bar when stderr is a terminal and the solve
-        lasts over a second, 0 none, 1 a bar always, 2 also Ipopt's iteration log. Stages are logged at INFO on
+        lasts over a second, 0 none, 1 a bar always, 2 Ipopt's iteration log instead. Stages are logged at INFO on
         the logger "sharedeq" whatever ``verbose`` is.
     """
     if verbose is not None and verbose is not True and verbose >= 2:
