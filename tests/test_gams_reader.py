@@ -271,6 +271,7 @@ Model m / e.x /; solve m using mcp;
     ("Variable x; Equation e;\ne.. x =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",
      "line 2, col 1: e is =(g)= but its variable x is free"),
     ("Variable x; Equation e;\ne x =e= 1;\n", "line 2, col 3: expected '=' or '..' after e, found 'x'"),
+    ("Set i / a /;\nParameter p(i)\np(i) = 1;\n", "line 3, col 6: expected ';' before '= 1;'"),
     ("Variable x; Equation e;\ne.. x =e= 1;\nModel m / e /;\nsolve m using mip minimizing x;\n",
      "'solve ... using mip' is not supported"),
     ("Scalar s; s = uniform(0, 1);\n", "uniform() draws GAMS's random numbers"),
@@ -329,3 +330,72 @@ def test_notes_are_warnings_and_listed(tmp_path):
                      "solve m using nlp minimizing z;\n", tmp_path)
     assert model.notes == ["the file notes.txt written by the model is not used"]
     assert [str(w.message) for w in caught if w.category is GamsNote] == model.notes
+
+
+# ---------------------------------------------------------------------------------------------- more of the language
+def test_mathiesen_mopec_matches_the_published_equilibrium():
+    """Mathiesen (1987): y = 3, p = (6, 1, 5), x = (3, 2, 0); by hand: income 5 + 3*5 = 20, x1 = 0.9*20/6."""
+    model = read_gams(HERE / "mathiesen_mopec.gms")
+    solution = model.solve()
+    assert solution.converged
+    m = model.model
+    assert pyo.value(m.y) == pytest.approx(3, abs=1e-7)
+    assert [pyo.value(m.p[k]) for k in "123"] == pytest.approx([6, 1, 5], abs=1e-7)
+    assert [pyo.value(m.x[k]) for k in "123"] == pytest.approx([3, 2, 0], abs=1e-7)
+
+
+def test_solve_objective_with_a_dualvar_only_empinfo(tmp_path):
+    """PIES style: min 2x s.t. x >= 10 - p with p the price of that constraint: p = 2, x = 8."""
+    model = read("""Positive Variables x, p; Variable cost;
+Equations defcost, demand;
+defcost.. cost =e= 2*x;
+demand..  x =g= 10 - p;
+Model pies / defcost, demand /;
+file info / '%emp.info%' /;
+putclose info 'dualvar p demand';
+solve pies using emp minimizing cost;
+""", tmp_path)
+    assert model.solve().converged
+    assert (pyo.value(model.model.x), pyo.value(model.model.p)) == pytest.approx((8, 2), abs=1e-7)
+
+
+def test_macros_exit_conditionals_and_keywords_ending_statements(tmp_path):
+    model = read("""$if not set n $set n 3
+$if %n% == 3 $set size small
+$ifi SMALL == %size% $eval twice %n%*2
+$macro sq(a) ((a)*(a))
+$macro plus(a, b) (a + b)
+Set i / 1*%twice% /
+Parameter p(i), q;
+p(i) = sq(ord(i)) + plus(1, 0);
+q = card(i)
+option limrow = 0
+Variable y, z; Equation e; e.. z =e= sqr(y - q);
+Model m / e /;
+solve m using nlp minimizing z;
+$exit
+this is not GAMS;
+""", tmp_path)
+    assert model.sets["i"] == ["1", "2", "3", "4", "5", "6"]
+    assert model.parameters["p"] == {str(k): k * k + 1 for k in range(1, 7)}
+    assert model.parameters["q"] == 6
+
+
+def test_lags_subset_domains_and_ranges(tmp_path):
+    model = read("""Set t / t1*t4 /, l / a*c /, n / 1*3 /;
+Alias (n, nn);
+Set low(n,nn); low(n,nn)$(ord(n) < ord(nn)) = yes;
+Parameter back(t), around(t), shifted(t), k / 2 /;
+back(t) = ord(t-k);
+around(t) = ord(t--1);
+shifted(t+1) = ord(t);
+Variable x(n,nn), z; Equation e(n,nn), def;
+e(low(n,nn)).. x(n,nn) =e= ord(nn) - ord(n);
+def.. z =e= sum((n,nn)$low(n,nn), sqr(x(n,nn)));
+Model m / all /; solve m using nlp minimizing z;
+""", tmp_path)
+    assert model.sets["l"] == ["a", "b", "c"]
+    assert model.parameters["back"] == {"t3": 1.0, "t4": 2.0}
+    assert model.parameters["around"] == {"t1": 4.0, "t2": 1.0, "t3": 2.0, "t4": 3.0}
+    assert model.parameters["shifted"] == {"t2": 1.0, "t3": 2.0, "t4": 3.0}
+    assert sorted(model.model.e.keys()) == [("1", "2"), ("1", "3"), ("2", "3")]

@@ -643,11 +643,14 @@ class Interpreter:
                 return float(sum(1 for v in symbol.values.values() if v != 0))
             raise self.error(f"card({ref.name}): not a set or parameter", node)
         if node.name == "ord":
-            ref = args[0]
-            if not isinstance(ref, Ref) or ref.name.lower() not in env:
+            index = args[0]
+            if len(args) != 1 or index.kind != "set" or index.value.lower() not in env:
                 raise self.error("ord() takes a controlled set index", node)
-            label, gset = env[ref.name.lower()]
-            return float(gset.position(label))
+            try:
+                label = self.index_label(index, env, node)
+            except Missing:
+                return 0.0
+            return float(env[index.value.lower()][1].position(label))
         if len(args) != 2:
             raise self.error(f"{node.name}() takes two arguments", node)
         a, b = (self.label_argument(arg, env, node) for arg in args)

@@ -303,6 +303,7 @@ class _Preprocessor:
         """``$if [not] TEST ACTION``: TEST is ``set NAME`` (also setglobal, setlocal, setenv), ``exist FILE`` /
         ``dexist DIR`` (taken as false: no files are read), or ``A == B`` (``$ifi``: ignoring case); ACTION is a
         control option (``$set``, ``$exit``, ...) or a line of code."""
+        rest = self.substitute(rest, number)
         m = re.match(r"(not\s+)?(.*)$", rest.strip(), re.IGNORECASE | re.DOTALL)
         negate, body = bool(m.group(1)), m.group(2)
         test = re.match(r"(set|setglobal|setlocal|setenv|exist|dexist)\s+(\S+)\s*(.*)$", body, re.IGNORECASE)

@@ -400,6 +400,9 @@ class _Parser:
         char = self.s.inline_char()
         if char is None or char in "/,;":
             return ""
+        if char in "=.$":                  # 'p(i) = 1' after a declaration that lacks its ';'
+            token = self.s.peek()
+            raise self.error(f"expected ';' before '{self.s.text[token.pos:].splitlines()[0].strip()}'", token)
         return self.s.rest_of_line("/,;").strip("'\"")
 
     def set_data(self) -> list[tuple[str, ...]]:
@@ -781,7 +784,7 @@ class _Parser:
             body = self.expression()
             s.expect(close, f"to close {token.text}(")
             return Agg(lower, domain, body, token.line, token.col)
-        if lower in ("sameas", "diag") and s.at("(", "[", "{"):
+        if lower in ("sameas", "diag", "ord") and s.at("(", "[", "{"):
             close = _close_of(s.next(), self)
             args = [self.index()]
             while s.accept(","):
