@@ -77,17 +77,19 @@ class ModelBuilder:
 
     def generate(self, equation: GEquation) -> dict:
         """``key -> (lhs, relation, rhs)`` Pyomo expressions for every instance of ``equation``."""
-        definition = equation.definition
-        it = self.it
-        items, slots = it.target_slots(definition.domain, {}, definition)
-        rows = {}
-        for env in it.domain_envs(Domain(tuple(items), definition.condition), {}, definition):
-            key = it.target_key(slots, env, definition)
-            if key is None:
-                continue
-            lhs = it.value(definition.lhs, env)
-            rhs = it.value(definition.rhs, env)
-            rows[key] = (lhs, definition.relation, rhs)
+        it, rows, where = self.it, {}, {}
+        for definition in equation.definitions:
+            items, slots = it.target_slots(definition.domain, {}, definition)
+            for env in it.domain_envs(Domain(tuple(items), definition.condition), {}, definition):
+                key = it.target_key(slots, env, definition)
+                if key is None:
+                    continue
+                if key in rows:
+                    raise it.error(f"{_instance(equation, key)} is defined twice (also on line {where[key]})",
+                                   definition)
+                lhs = it.value(definition.lhs, env)
+                rhs = it.value(definition.rhs, env)
+                rows[key], where[key] = (lhs, definition.relation, rhs), definition.line
         return rows
 
     # ------------------------------------------------------------------------------ variables

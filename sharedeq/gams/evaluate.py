@@ -109,7 +109,8 @@ class GEquation:
     name: str
     domain: tuple[str, ...]
     line: int = 0
-    definition: EquationDefinition | None = None
+    definition: EquationDefinition | None = None        # the first; others define other instances
+    definitions: list = field(default_factory=list)
 
 
 @dataclass
@@ -283,7 +284,8 @@ class Interpreter:
 
     def define(self, definition: EquationDefinition):
         equation = self.symbol(definition.name, definition, (GEquation,))
-        if equation.definition is not None:
+        partial = [any(index.kind == "label" for index in d.domain) for d in [*equation.definitions, definition]]
+        if equation.definitions and not all(partial):     # e('1').. and e('2').. define different instances
             raise self.error(f"equation {definition.name} is defined twice (first on line "
                              f"{equation.definition.line})", definition)
         width = sum(index.width for index in definition.domain)
@@ -292,7 +294,8 @@ class Interpreter:
         if width != len(equation.domain):
             raise self.error(f"equation {definition.name} is declared over {len(equation.domain)} ind"
                              f"{'ex' if len(equation.domain) == 1 else 'ices'} but defined over {width}", definition)
-        equation.definition = definition
+        equation.definition = equation.definition or definition
+        equation.definitions.append(definition)
 
     # -- assignments
     def assign(self, a: Assignment, env):
