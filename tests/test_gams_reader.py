@@ -258,7 +258,7 @@ Model m / e.x /; solve m using mcp;
     ("Set i / a /;\nParameter p(i);\np(i) = q(i);\n", "line 3, col 8: unknown symbol 'q'"),
     ("Set i / a /;\nBinary Variable b(i);\nVariable z; Equation e;\ne.. z =e= sum(i, b(i));\nModel m /e/;\n"
      "solve m using nlp minimizing z;\n", "line 4, col 18: variable b is binary"),
-    ("$include other.gms\n", "line 1, col 1: $include (other files) is not supported"),
+    ("$include other.gms\n", "line 1, col 1: $include: no file other.gms"),
     ("Scalar s / 1 /;\nwhile(s < 3, s = s + 1);\n", "line 2, col 1: 'while' statements are not supported"),
     ("Set i / a /, j / b /;\nParameter p(i);\np(i) = sum(i, 1) + card(j) + j.val;\n", "already controlled"),
     ("Set i / a /, j / b /;\nParameter p(i), q(j);\np(i) = q(j);\n", "line 3, col 8: the set j is not controlled"),
@@ -399,3 +399,13 @@ Model m / all /; solve m using nlp minimizing z;
     assert model.parameters["around"] == {"t1": 4.0, "t2": 1.0, "t3": 2.0, "t4": 3.0}
     assert model.parameters["shifted"] == {"t2": 1.0, "t3": 2.0, "t4": 3.0}
     assert sorted(model.model.e.keys()) == [("1", "2"), ("1", "3"), ("2", "3")]
+
+
+def test_include_reads_the_file_beside_the_model_and_errors_name_it(tmp_path):
+    (tmp_path / "data.inc").write_text("* the data\nSet i / a, b /;\nParameter p(i) / a 1, b 2 /;\n")
+    model = read("$title With data\n$include data.inc\nScalar s; s = sum(i, p(i));\n"
+                 "Variable z; Equation e; e.. z =e= sqr(z - s);\nModel m / e /; solve m using mcp;\n", tmp_path)
+    assert model.parameters["s"] == 3
+    (tmp_path / "bad.inc").write_text("Set i / a /;\nParameter p(i) / b 1 /;\n")
+    message = error_in("Scalar x;\n$include bad.inc\n", tmp_path)
+    assert message.startswith("bad.inc: line 2, col 11: parameter p: 'b' is not an element of set i")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from sharedeq.errors import ModelError
 
@@ -42,8 +42,9 @@ class GamsError(ModelError):
 
 @dataclass
 class Source:
-    """A preprocessed GAMS file: ``lines`` cleaned of comments and control options (same numbering as
-    ``original``), the files written by ``$onecho``/``$echo`` (name as written -> text), the title, notes."""
+    """A preprocessed GAMS file: ``lines`` cleaned of comments and control options, the files written by
+    ``$onecho``/``$echo`` (name as written -> text), the title, notes. ``origins`` gives each line's file and line
+    number there (``$include`` puts other files' lines in), ``texts`` each file's lines as written."""
 
     path: str | None
     original: list[str]
@@ -51,10 +52,16 @@ class Source:
     echoes: dict[str, str]
     title: str | None
     notes: list[str]
+    origins: list[tuple[str | None, int]] | None = None
+    texts: dict | None = None
 
     def error(self, message, line=None, col=None) -> GamsError:
-        source = self.original[line - 1] if line is not None and 0 < line <= len(self.original) else None
-        return GamsError(message, line, col, source, self.path)
+        path, number, text = self.path, line, self.original
+        if line is not None and self.origins and 0 < line <= len(self.origins):
+            path, number = self.origins[line - 1]
+            text = self.texts[path]
+        source = text[number - 1] if number is not None and 0 < number <= len(text) else None
+        return GamsError(message, number, col, source, path)
 
 
 # Control options that only affect GAMS's listing, checking or compilation messages; skipping them changes nothing.
@@ -68,14 +75,13 @@ _HARMLESS = {
     "phantom", "comment", "ontext", "offtext", "title", "set", "setglobal", "setlocal", "setenv", "onecho",
     "offecho", "echo", "echon", "if", "ifi", "ifthen", "label", "show", "ondotl", "offdotl", "onverbatim",
     "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols", "exit", "abort", "call", "eval", "macro",
-    "onecholog", "onmultir", "offmultir", "onechov", "onechos", "offorder", "onorder", "onfold", "offfold",
+    "onecholog", "include", "onmultir", "offmultir", "onechov", "onechos", "offorder", "onorder", "onfold", "offfold",
 }
 _ACTIONS = {"ontext", "offtext", "title", "set", "setglobal", "setlocal", "onecho", "offecho", "echo", "echon", "if",
             "ifi", "eolcom", "oneolcom", "offeolcom", "inlinecom", "oninline", "offinline", "comment", "onend",
             "offend", "ifthen", "label", "onverbatim", "offverbatim", "show", "ondotl", "offdotl", "onsymbols",
             "phantom", "onimplicitassign", "offimplicitassign", "onsuffixalgebra"}
 _REFUSED = {
-    "include": "$include (other files) is not supported: paste the file in",
     "batinclude": "$batinclude is not supported: paste the file in",
     "libinclude": "$libinclude is not supported",
     "gdxin": "$gdxin (data from GDX files) is not supported: write the data in the model",
@@ -98,6 +104,9 @@ def preprocess(text: str, path: str | None = None, defines: dict | None = None) 
 class _Preprocessor:
     def __init__(self, original, path, defines):
         self.original, self.path = original, path
+        self.origins: list[tuple[str | None, int]] = []
+        self.texts = {path: original}
+        self.depth = 0
         self.values = {k.lower(): str(v) for k, v in (defines or {}).items()}
         self.lines, self.echoes, self.notes = [], {}, []
         self.title = None
@@ -110,16 +119,55 @@ class _Preprocessor:
         return Source(self.path, self.original, [], {}, None, []).error(message, line, col)
 
     def run(self) -> Source:
+        self.process(self.original, self.path)
+        return Source(self.path, self.original, self.lines, self.echoes, self.title, self.notes, self.origins,
+                      self.texts)
+
+    def emit(self, line, number):
+        self.lines.append(line)
+        self.origins.append((self.path, number))
+
+    def process(self, original, path):
+        """Preprocess the lines of one file (the model, or one it includes) into ``self.lines``."""
+        outer = (self.original, self.path)
+        self.original, self.path = original, path
+        try:
+            self._process()
+        finally:
+            self.original, self.path = outer
+
+    def include(self, rest, number):
+        """``$include FILE``: the file's lines in place of this one (relative to the including file's folder)."""
+        name = rest.strip().strip("'\"")
+        if not name:
+            raise self.error("$include needs a file name", number, 1)
+        folder = Path(self.path).parent if self.path else Path.cwd()
+        candidates = [folder / name, folder / f"{name}.gms"]
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            raise self.error(f"$include: no file {name} (looked in {folder})", number, 1)
+        if self.depth > 20:
+            raise self.error("$include files include each other without end", number, 1)
+        text = found.read_text(errors="replace").splitlines()
+        self.texts[str(found)] = text
+        self.depth += 1
+        try:
+            self.process(text, str(found))
+        finally:
+            self.depth -= 1
+
+    def _process(self):
         in_text = None              # line where an open $ontext started
         echo = None                 # (file, lines, start line) of an open $onecho
         in_comment = False          # inside a multi-line in-line comment
         for number, raw in enumerate(self.original, 1):
+            slot = len(self.lines)                  # this line's slot, filled below if it holds code
+            self.emit("", number)
             head = raw[:1]
             word = _control_word(raw) if head == "$" else None
             if in_text is not None:
                 if word == "offtext":
                     in_text = None
-                self.lines.append("")
                 continue
             if echo is not None:
                 if word == "offecho":
@@ -128,13 +176,10 @@ class _Preprocessor:
                     echo = None
                 else:
                     echo[1].append(self.substitute(raw, number) if echo[2] else raw)
-                self.lines.append("")
                 continue
             if head == "*":
-                self.lines.append("")
                 continue
             if head == "$":
-                self.lines.append("")
                 if word == "macro":
                     self.macro(raw, number, self.original)
                     continue
@@ -142,24 +187,23 @@ class _Preprocessor:
                 if result == "ontext":
                     in_text = number
                 elif result == "exit":
-                    self.lines.extend("" for _ in self.original[number:])
                     break
+                elif isinstance(result, tuple) and result[0] == "include":
+                    self.include(result[1], number)
                 elif isinstance(result, tuple) and result[0] == "code":
-                    self.lines[-1] = self.code(result[1], number)
+                    self.lines[slot] = self.code(result[1], number)
                 elif isinstance(result, tuple):
                     echo = result
                 continue
             if self.skip_continuation:
                 self.skip_continuation -= 1
-                self.lines.append("")
                 continue
             line, in_comment = self.strip_comments(self.code(raw, number), in_comment)
-            self.lines.append(line)
+            self.lines[slot] = line
         if in_text is not None:
             raise self.error("$ontext without $offtext", in_text)
         if echo is not None:
             raise self.error("$onecho without $offecho", echo[4])
-        return Source(self.path, self.original, self.lines, self.echoes, self.title, self.notes)
 
     def control(self, raw, number):
         """One ``$`` line; returns "ontext", an open echo (file, lines, substitute, append, line), or None."""
@@ -186,6 +230,8 @@ class _Preprocessor:
             return self.conditional(rest, number, fold=word == "ifi")
         elif word == "exit":
             return "exit"
+        elif word == "include":
+            return ("include", self.substitute(rest, number))
         elif word == "abort":
             raise self.error(f"the model stops here ($abort{': ' + rest if rest else ''})", number, 1)
         elif word == "call":
