@@ -46,6 +46,8 @@ class Comparison:
     "local" for an extreme; empty otherwise), ``welfare``, ``loss`` (relative to ``best_welfare``), then the
     payoffs, variables and multipliers of :func:`sharedeq.gneset.equilibrium_row`; the two rows
     ``samples (min)`` and ``samples (max)`` are column-wise ranges over the sampled equilibria, not equilibria.
+    ``extremes`` maps the extremes' labels to their Solutions, ``samples`` is :func:`sharedeq.gneset.sample_gne`'s
+    table (with ``welfare``), ``options`` the samples, seed and starts used.
     """
 
     problem: object
@@ -80,7 +82,7 @@ class Comparison:
             value = t.at[label, "welfare"]
             if value == value and abs(bound - value) > 1e-9 * max(1.0, abs(value)):
                 lines.append(f"  another equilibrium found lies {beyond} the '{label}' extreme ({bound:.6g} against "
-                             f"{value:.6g}): that extreme is local, not global")
+                             f"{value:.6g}): that extreme is not the global one")
         if unverified:
             lines.append(f"  {unverified} of the counted rows are KKT points whose agent checks were skipped "
                          f"(status 'not verified')")
@@ -129,8 +131,8 @@ class Comparison:
         return _finish(fig, path)
 
     def plot_payoffs(self, agents=None, path=None, ax=None):
-        """Each agent's payoff over the equilibria found: the extremes' range (line), the samples' range (bar),
-        the VE (dot). agents: names (default: the first 30). path, ax: as in :meth:`plot_set`."""
+        """Each agent's payoff range over all equilibria found (line) and over the samples (bar), and at the VE
+        (dot). agents: names (default: the first 30). path, ax: as in :meth:`plot_set`."""
         import pandas as pd
 
         names = list(self.problem.agent_names[:30] if agents is None else [str(a) for a in agents])

@@ -5,8 +5,8 @@ a best response with its *own* multiplier ``lam_i >= 0`` for the shared constrai
 continuum. Rosen's *normalised* equilibria are the GNEs whose multipliers are one common vector scaled per agent,
 ``lam_i = lam / r_i`` with weights ``r_i > 0`` (``problem.solve(mode="ve", weights=r)``; ``r = 1`` is the
 variational equilibrium). Write ``s_i = (1 / r_i) / sum_j (1 / r_j)`` for agent ``i``'s *share* of the price:
-``lam_i = (sum_j lam_j) s_i``; the shares lie in the open simplex and, when the shared price ``lam`` is unique
-for each weighting, name each normalised equilibrium once.
+``lam_i = (sum_j lam_j) s_i`` for a constraint that every agent shares. The shares lie in the open simplex and,
+when the shared price ``lam`` is unique for each weighting, name each normalised equilibrium once.
 
 Which GNEs are normalised (the part of the set these functions reach):
 
@@ -77,8 +77,8 @@ def sample_gne(problem, samples=50, seed=0, **solve_options) -> pd.DataFrame:
     """Sample the normalised equilibria: price shares drawn uniformly from the simplex, one weighted VE each.
 
     The shares ``s`` are drawn from the flat Dirichlet distribution (seeded by ``seed``), and each sample is the
-    variational equilibrium with Rosen weights ``r_i = 1 / s_i``, so agent ``i``'s multiplier is ``lam s_i``
-    with ``lam`` the sum of the agents' multipliers. What part of the GNE set this reaches is stated in the
+    variational equilibrium with Rosen weights ``r_i = 1 / s_i``, so the agents' multipliers of a shared
+    constraint are proportional to their shares. What part of the GNE set this reaches is stated in the
     module docstring: with one binding shared constraint, all of it but its boundary (where some agent's
     multiplier is zero). The draw is uniform in the shares, not in the variables: where the equilibrium moves
     quickly with the shares the samples are sparse (in the two-player game of the README, ``x1 = 1 - s1/2``,
