@@ -119,13 +119,15 @@ class _LinearRow:
         return _LinearRow(coefficient, set(coefficient), value)
 
 
-def _program(problem, agent, rows=None) -> _Program:
+def _program(problem, agent, rows=None, held=None) -> _Program:
     """Translate the agent's objective, own and shared constraints and bounds to casadi (see module docstring).
 
     ``rows`` caches the linear form of each constraint (id -> :class:`_LinearRow` or None) across agents, so
-    that a shared row over N agents' variables costs O(N) once, not once per agent.
+    that a shared row over N agents' variables costs O(N) once, not once per agent. ``held`` maps ``id(var)`` to
+    the value a variable stands for instead of its own (a QVI's shadow copy: its variable's value).
     """
     rows = {} if rows is None else rows
+    held = {} if held is None else held
     # a GAMS objective variable defined by an equality is eliminated; one without (``objective=m.u``) is a variable
     objective_var = agent.objective if agent.objective_definition() is not None else None
     own = [v for v in agent.variables if not v.fixed and v is not objective_var]
@@ -145,6 +147,8 @@ def _program(problem, agent, rows=None) -> _Program:
             own.append(var)
             pending.append(implicit_of[id(var)][1])
             return syms[id(var)]
+        if id(var) in held:
+            return held[id(var)]
         if var.value is None:
             raise ModelError(f"{var.name} has no value; certifying agent '{agent.name}' needs a point "
                              f"(call solution.load() or set the variables' values)")
@@ -158,7 +162,7 @@ def _program(problem, agent, rows=None) -> _Program:
         if id(con) not in rows:
             rows[id(con)] = _LinearRow.of(con)
         row = rows[id(con)]
-        if row is None or row.variables & special:
+        if row is None or row.variables & (special | set(held)):
             bodies.append((con, translate(con.body)))
             continue
         mine = [v for v in own if id(v) in row.coefficient]
@@ -981,3 +985,64 @@ def certify(problem, agents=None, tol=1e-7, **limits) -> pd.DataFrame:
             for cert in certificates(problem, agents, tol, **limits).values()]
     columns = ["agent", "convexity", "reason", "verdict", "gain", "method", "response"]
     return pd.DataFrame(rows, columns=columns).set_index("agent")
+
+
+# ---------------------------------------------------------------------------------------------- VIs with constraints
+VI_SOLUTION = "VI solution (convex set)"
+VI_KKT_POINT = "KKT point (set not proven convex)"
+
+
+def vi_label(problem, block) -> str:
+    """The name of VI block ``block`` (an index into ``problem.vi_blocks``) in tables: its keyword and its
+    variables, e.g. ``(vi: x[1], x[2])``."""
+    names = [pair.variable.name for pair in problem.vi_pairs if pair.block == block]
+    shown = ", ".join(names[:3]) + (f", ... ({len(names)} variables)" if len(names) > 3 else "")
+    return f"({problem.vi_blocks[block].statement}: {shown})"
+
+
+def vi_convexity(problem, block, tol=1e-7) -> Convexity:
+    """Is the set ``K = {x : g(x, others) <= 0, h(x, others) = 0, lb <= x <= ub}`` of VI block ``block`` (an
+    index into ``problem.vi_blocks``) convex in the VI's own variables ``x``, the others (and a QVI's shadow
+    copies, held at their variables' values) fixed at their current values?
+
+    "convex" is proven as for an agent's feasible set (:func:`agent_convexity` with a zero objective): each
+    inequality ``g <= 0`` convex in ``x``, each equality ``h = 0`` affine. Then a KKT point (``F(x) + grad g' mu
+    + grad h' nu`` complementary to the bounds of ``x``, ``0 <= mu _|_ g(x) <= 0``) solves the VI, with no
+    constraint qualification needed: for ``v`` in ``K``, ``F(x)'(v - x) >= -mu' grad g (v - x) - nu' grad h
+    (v - x) >= mu' (g(x) - g(v)) >= 0``. For a QVI this is the VI on ``K(x)`` with the shadow copies at the point,
+    so a KKT point solves the QVI. (The converse, a solution being a KKT point, needs a constraint qualification.)
+    Curved functions prove nothing about the set either way (``x1 x2 >= 1`` on ``x >= 0`` is convex), so the
+    verdict is then "unknown", never "nonconvex".
+    """
+    from sharedeq.problem import Agent
+
+    members = [pair for pair in problem.vi_pairs if pair.block == block]
+    label = vi_label(problem, block)
+    pseudo = Agent(label, 0, "min", [pair.variable for pair in members], list(problem.vi_blocks[block].constraints))
+    held = {id(pair.parameter): _value_of(pair.variable) for pair in members if pair.parameter is not None}
+    convexity, _ = _analyse(_program(problem, pseudo, held=held), tol)
+    if convexity.verdict == CONVEX:
+        return Convexity(CONVEX, convexity.reason.removeprefix("linear objective; "))
+    return Convexity(UNKNOWN, f"{convexity.reason} (the set may still be convex, but that is not shown)")
+
+
+def vi_checks(problem, tol=1e-7) -> pd.DataFrame:
+    """One row per VI with constraints (``problem.vi_blocks`` that have constraints; a VI on its variables' box
+    alone is solved by any point of its pairs), indexed by :func:`vi_label`: ``convexity`` and its ``reason``
+    (:func:`vi_convexity`), and ``verdict``: :data:`VI_SOLUTION` when the set is proven convex (a KKT point of
+    the VI is a solution of it), else :data:`VI_KKT_POINT`. Uses the variables' current values (the point)."""
+    rows = []
+    for b, block in enumerate(problem.vi_blocks):
+        if not block.constraints:
+            continue
+        convexity = vi_convexity(problem, b, tol)
+        verdict = VI_SOLUTION if convexity.verdict == CONVEX else VI_KKT_POINT
+        rows.append({"vi": vi_label(problem, b), "convexity": convexity.verdict, "verdict": verdict,
+                     "reason": convexity.reason})
+    return pd.DataFrame(rows, columns=["vi", "convexity", "verdict", "reason"]).set_index("vi")
+
+
+def _value_of(var) -> float:
+    if var.value is None:
+        raise ModelError(f"{var.name} has no value; checking its VI needs a point (call solution.load())")
+    return float(var.value)

@@ -6,8 +6,9 @@
   exceeds ``1e8`` (a multiplier that grows without bound is the usual symptom of constraints that cannot hold
   together or of a failing constraint qualification; a variable that does, of an agent without a bound).
 * **Infeasibility.** An equilibrium is jointly feasible: every agent's own constraints, the shared constraints,
-  the implicit and dualvar definitions hold at once, and each ``vi`` pair ``F _|_ y`` needs ``F >= 0`` when ``y``
-  has only a lower bound, ``F <= 0`` when it has only an upper one, ``F = 0`` when it is free. A feasibility
+  the implicit and dualvar definitions and the constraints of each VI hold at once, and each ``vi`` pair
+  ``F _|_ y`` outside a VI with constraints needs ``F >= 0`` when ``y`` has only a lower bound, ``F <= 0`` when it
+  has only an upper one, ``F = 0`` when it is free. A feasibility
   phase minimises the total violation ``sum_i (p_i + q_i)`` of ``lb_i <= g_i(x) + p_i - q_i <= ub_i``,
   ``p, q >= 0``, over all variables within their bounds. If the least violation exceeds ``tol`` there is no
   feasible point, hence no equilibrium. When every row is linear this is one LP (scipy's HiGHS) and a proof;
@@ -36,7 +37,7 @@ import casadi as ca
 import numpy as np
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
-from pyomo.core.expr.visitor import identify_variables
+from pyomo.core.expr.visitor import identify_variables, replace_expressions
 from pyomo.repn import generate_standard_repn
 from scipy import sparse
 from scipy.optimize import linprog
@@ -184,10 +185,11 @@ class FeasibilityProblem:
         self.rows: list[_Row] = []
         seen: set[int] = set()
 
-        def add(con, agent=None):
+        def add(con, agent=None, body=None):
             if id(con) not in seen:
                 seen.add(id(con))
-                self.rows.append(_Row(con.name, con.body, _bound(con.lb), _bound(con.ub), agent))
+                self.rows.append(_Row(con.name, con.body if body is None else body, _bound(con.lb), _bound(con.ub),
+                                      agent))
 
         for agent in problem.agents:
             for con in agent.constraints:
@@ -198,6 +200,10 @@ class FeasibilityProblem:
             add(con)
         for _, con in problem.dualvars:
             add(con)
+        shadows = {id(pair.parameter): pair.variable for pair in problem.vi_pairs if pair.parameter is not None}
+        for block in problem.vi_blocks:         # a QVI's set at the point: each shadow copy is its variable
+            for con in block.constraints:
+                add(con, body=replace_expressions(con.body, shadows) if shadows else None)
         for number, pair in enumerate(problem.vi_pairs):
             row = _vi_row(pair, number)
             if row is not None:
@@ -385,18 +391,18 @@ def _variables(expr):
 
 
 def _vi_row(pair, number):
-    """What a ``vi`` pair ``F _|_ y`` requires of ``F`` alone: ``F >= 0`` (y >= lb only), ``<= 0`` (y <= ub only),
-    ``= 0`` (y free); named as in the MCP (the constraint, or ``vi[number]``)."""
-    fn, var = pair.function, pair.variable
-    if isinstance(fn, ConstraintData):
-        name, body = fn.name, fn.body - (fn.ub if fn.lb is None else fn.lb)
-    else:
-        name, body = f"vi[{number}]", fn
-    if var.lb is not None and var.ub is not None:
+    """What a ``vi`` pair ``F _|_ y`` requires of its function ``F`` (:meth:`VIPair.expression`, the MCP's row)
+    alone: ``F >= 0`` (y >= lb only), ``<= 0`` (y <= ub only), ``= 0`` (y free); named as in the MCP (the
+    constraint, or ``vi[number]``). None when ``F`` alone need not hold anything: ``y`` has both bounds or is
+    fixed (the pair is dropped), or the pair belongs to a VI with constraints, whose condition is
+    ``F + grad g' mu`` (its constraints ``g`` are rows of their own)."""
+    var = pair.variable
+    if pair.block is not None or var.fixed or (var.lb is not None and var.ub is not None):
         return None
+    name = pair.function.name if isinstance(pair.function, ConstraintData) else f"vi[{number}]"
     lower = 0.0 if var.ub is None else None
     upper = 0.0 if var.lb is None else None
-    return _Row(name, body, lower, upper)
+    return _Row(name, pair.expression(), lower, upper)
 
 
 # ---------------------------------------------------------------------- unbounded agents

@@ -400,7 +400,10 @@ class _KKTBuilder:
             "side": [c.side for c in self.cols], "dense": dense,
             "same_as": [self.same_as.get(k, k) for k in range(n)]})
         z0 = self._initial_point(z, lb, ub)
-        outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars}
+        # "shadows": (QVI parameter, its variable) pairs; a solution gives the parameter its variable's value
+        outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars,
+                   "shadows": [(pair.parameter, pair.variable) for pair in self.p.vi_pairs
+                               if pair.parameter is not None]}
         return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=[c.var for c in self.cols],
                    lifted=sorted(self.expand))
 

@@ -142,9 +142,11 @@ def relax(mcp: MCP) -> RelaxedNLP:
     products = ca.vertcat(*products) if products else ca.SX(0, 1)
     g_local = ca.vertcat(sx_take(residual, local_rows), products)
     g_dense = sx_take(residual, dense_rows)
-    # row order: local equations, dense equations, products
+    # row order: local equations, dense equations, products (sx_take, not slices: casadi slices a 1 x 1 matrix
+    # into a 1 x 0 one, which vertcat counts as a row, so a lone free pair gave a 2 x 1 g with one structural 0)
     n_loc = len(local_rows)
-    g = ca.vertcat(g_local[:n_loc], g_dense, g_local[n_loc:])
+    equations, product_rows = np.arange(n_loc), np.arange(n_loc, int(g_local.shape[0]))
+    g = ca.vertcat(sx_take(g_local, equations), g_dense, sx_take(g_local, product_rows))
     f = ca.sum1(products) if products.shape[0] else ca.SX(0)
 
     eps = ca.SX.sym("eps")

@@ -97,6 +97,7 @@ class Solution:
     skipped_certificates: int = field(default=0, repr=False)    # agents left without a certificate (cost cap)
     kkt_residuals: pd.DataFrame | None = field(default=None, repr=False)  # sharedeq.kkt_check, when run
     best_response: pd.DataFrame | None = field(default=None, repr=False)  # sharedeq.best_response_check, when run
+    vi_checks: pd.DataFrame | None = field(default=None, repr=False)     # sharedeq.certify.vi_checks, when run
     _loaded: bool = field(default=False, repr=False)
 
     @classmethod
@@ -156,6 +157,11 @@ class Solution:
         if certify and self.problem is not None:
             self.load()
             self.certificates = self._certificates(tol, max_certified)
+        if self.problem is not None and any(block.constraints for block in self.problem.vi_blocks):
+            from sharedeq.certify import vi_checks
+
+            self.load()
+            self.vi_checks = vi_checks(self.problem, CERTIFY_TOL)
         self._judge()
         return self.checks
 
@@ -254,6 +260,20 @@ class Solution:
             verdicts = set(self.checks["verdict"])
             self.status = NOT_AN_EQUILIBRIUM if NOT_BEST in verdicts else UNDECIDED if AGENT_UNDECIDED in verdicts \
                 else LOCAL_EQUILIBRIUM if LOCAL_BEST in verdicts else EQUILIBRIUM
+        if self.problem is not None:
+            self.status = max(self.status, self._vi_status(), key=STRENGTH.index)
+
+    def _vi_status(self) -> str:
+        """What the VIs with constraints allow the status to claim: a KKT point of a VI solves it when its set is
+        proven convex (:func:`sharedeq.certify.vi_convexity`); otherwise it is only a KKT point (undecided), and
+        unchecked it is not verified. A VI on its variables' box alone needs no check."""
+        if not any(block.constraints for block in self.problem.vi_blocks):
+            return EQUILIBRIUM
+        if self.vi_checks is None:
+            return NOT_VERIFIED
+        from sharedeq.certify import VI_SOLUTION
+
+        return EQUILIBRIUM if (self.vi_checks["verdict"] == VI_SOLUTION).all() else UNDECIDED
 
     @property
     def iterations(self) -> int:
@@ -267,6 +287,8 @@ class Solution:
                 var.set_value(float(self.z[k]), skip_validation=True)
         for var, value in self.objective_variable_values.items():
             var.set_value(value, skip_validation=True)
+        for parameter, var in self.mcp.outputs.get("shadows", ()):
+            parameter.set_value(var.value, skip_validation=True)      # a QVI's shadow copy: GAMS's x.l = y.l
         self._loaded = True
 
     @cached_property
@@ -274,7 +296,8 @@ class Solution:
         return {id(v): k for k, v in enumerate(self.mcp.pyomo_vars) if v is not None}
 
     def value(self, var) -> float:
-        """The value of a Pyomo variable (an agent's, a vi pair's, an implicit or objective variable).
+        """The value of a Pyomo variable (an agent's, a vi pair's, an implicit or objective variable; a QVI's
+        shadow copy takes the value of the variable it stands for).
 
         On a solve that did not converge this warns (:class:`NotConvergedWarning`): the number is the best point
         found, not an equilibrium.
@@ -282,6 +305,7 @@ class Solution:
         if not self.converged:
             warnings.warn(f"{var.name}: this solve did not converge ({self.message}); the value is from the best "
                           f"point found, not from an equilibrium", NotConvergedWarning, stacklevel=2)
+        var = next((v for p, v in self.mcp.outputs.get("shadows", ()) if p is var), var)
         k = self._column_of.get(id(var))
         if k is not None:
             return float(self.z[k])
@@ -436,6 +460,11 @@ class Solution:
                 lines.append(f"agent '{name}': {row['verdict']}: {row['reason']}")
             if len(shown) > 5:
                 lines.append(f"... and {len(shown) - 5} more agents (solution.checks)")
+        if self.status != NOT_CONVERGED and self.vi_checks is not None:
+            from sharedeq.certify import VI_SOLUTION
+
+            for name, row in self.vi_checks[self.vi_checks["verdict"] != VI_SOLUTION].head(5).iterrows():
+                lines.append(f"{name}: {row['verdict']}: {row['reason']}")
         return lines
 
     def _sections(self) -> list[tuple[str, pd.DataFrame]]:
@@ -450,6 +479,9 @@ class Solution:
         if self.checks is not None:
             sections.append(("Agent checks (second order on the critical cone; convexity or global certificate)",
                              self.checks.drop(columns="reason")))
+        if self.vi_checks is not None:
+            sections.append(("VI checks (a KKT point solves a VI whose set is convex)",
+                             self.vi_checks.drop(columns="reason")))
         if self.kkt_residuals is not None:
             sections.append(("KKT residuals re-derived with Pyomo (kkt_check)", self.kkt_residuals))
         if self.best_response is not None:
@@ -519,9 +551,10 @@ class Solution:
         docs/output.md documents every field)."""
         plain = self.problem is None
         weights = self.weights_used
+        variational = {} if plain else self.problem.treatment(self.mode)
         shared = {} if plain else {
-            s.constraint.name: {"agents": list(s.agents), "mode": "ve" if self.problem.treatment(self.mode)[
-                id(s.constraint)] else "gne"} for s in self.problem.shared}
+            s.constraint.name: {"agents": list(s.agents), "mode": "ve" if variational[id(s.constraint)] else "gne"}
+            for s in self.problem.shared}
         return {
             "schema": SCHEMA_VERSION, "sharedeq_version": _version(),
             "problem": "MCP" if plain else self.problem.name, "status": self.status, "headline": self.headline,
@@ -573,13 +606,14 @@ class Solution:
 
     def _agents_dict(self) -> dict:
         """``agents`` of :meth:`to_dict`: each agent's sense, objective value, variables and KKT residuals."""
-        residuals = self.residuals
+        residuals = self.residuals.to_dict("index")
+        objectives = self.objective_values.to_dict()
         owned: dict = {}
         for agent, name in zip(self.variables["agent"], self.variables["variable"], strict=True):
             owned.setdefault(agent, []).append(name)
-        return {a.name: {"sense": a.sense, "objective": _json_number(float(self.objective_values[a.name])),
+        return {a.name: {"sense": a.sense, "objective": _json_number(float(objectives[a.name])),
                          "variables": owned.get(a.name, []),
-                         "residuals": {k: _json_number(float(v)) for k, v in residuals.loc[a.name].items()}}
+                         "residuals": {k: _json_number(float(v)) for k, v in residuals[a.name].items()}}
                 for a in self.problem.agents}
 
     def to_json(self, path) -> None:
@@ -689,7 +723,7 @@ def _keyed(table: pd.DataFrame | None) -> dict | None:
     """A table indexed by agent as ``{agent: {column: value}}`` (None stays None)."""
     if table is None:
         return None
-    return {str(index): {k: _json_value(v) for k, v in row.items()} for index, row in table.astype(object).iterrows()}
+    return {str(index): {k: _json_value(v) for k, v in row.items()} for index, row in table.to_dict("index").items()}
 
 
 def _json_value(value):

@@ -13,7 +13,8 @@ names:
   an agent differentiates: agent ``i``'s KKT conditions need the first derivatives of its objective and
   constraints with respect to its own variables (and through implicit variables), which these functions lack at
   their kinks, so the error says how to reformulate. Of other agents' variables only, or in a ``vi`` function,
-  they are a parameter of the agent's problem and are accepted.
+  they are a parameter of the agent's problem and are accepted. The constraints of a VI (``add_vi(...,
+  constraints=...)``, ``add_qvi``) are differentiated in the VI's own variables, and checked likewise.
 
 Cost: each expression is walked once, each named Expression once however many agents use it, and the variable
 set of a named Expression is computed once; an agent's dependence test then costs O(its variables times the named
@@ -107,6 +108,8 @@ class _Checker:
                 self._constraint(fn, f"vi equation {fn.name}")
             else:
                 self._walk(fn, f"the vi function paired with {pair.variable.name} (pair {n})")
+        for b, block in enumerate(p.vi_blocks):
+            self._vi_block(b, block)
         for var, con in p.implicit:
             where = f"the definition {con.name} of {var.name}"
             self._kinks(self._constraint(con, where), where, lambda k: k in self.owner or k in self.implicit,
@@ -181,6 +184,15 @@ class _Checker:
             self.add(f"agent '{agent.name}': {_describe_objective(obj)}{how} does not depend on any of its "
                      f"variables {_names(own)}; an agent must optimise over what it controls (check the objective "
                      f"and variables passed to add_agent)")
+
+    def _vi_block(self, b, block):
+        """A VI's constraints ``g`` enter its rows as ``grad_x g' mu``: differentiated in the VI's own variables
+        ``x`` (and through implicit variables), not in others' or in a QVI's shadow copies."""
+        own = [pair.variable for pair in self.p.vi_pairs if pair.block == b and not pair.variable.fixed]
+        mine = {id(v) for v in own} | self.implicit
+        for con in block.constraints:
+            where = f"constraint {con.name} (the {block.statement} in {_names(own)})"
+            self._kinks(self._constraint(con, where), where, mine.__contains__, "the VI controls")
 
     def _depends_on(self, walked: _Walked, own, exclude) -> bool:
         ids = {id(v) for v in own}

@@ -449,7 +449,8 @@ def best_response_check(problem, solution, agents=None, starts=3, seed=0, option
     """Re-solve each agent's problem with the others fixed at ``solution``; report the possible gain.
 
     Columns: objective at the solution, best objective found, gain (improvement in the agent's own sense,
-    ~0 at an equilibrium), the Ipopt status of the best start. ``agents`` limits the check to some agents.
+    ~0 at an equilibrium), the Ipopt status of the best start. ``agents`` limits the check to some agents. A
+    problem without agents (complementarity pairs only) gives an empty table.
     """
     solution.load()
     rng = np.random.default_rng(seed)
@@ -458,7 +459,8 @@ def best_response_check(problem, solution, agents=None, starts=3, seed=0, option
     for name in names:
         agent = problem.agent(name)
         rows.append(_best_response(problem, solution, agent, starts, rng, options or {}))
-    return pd.DataFrame(rows).set_index("agent")
+    columns = ["agent", "objective", "best_response", "gain", "status"]
+    return pd.DataFrame(rows, columns=columns).set_index("agent")
 
 
 def _best_response(problem, solution, agent, starts, rng, options):
