@@ -264,8 +264,8 @@ Model m / e.x /; solve m using mcp;
     ("Set i / a /, j / b /;\nParameter p(i), q(j);\np(i) = q(j);\n", "line 3, col 8: the set j is not controlled"),
     ("Set i / a, b /;\nParameter p(i) / a 1, c 2 /;\n", "line 2, col 11: parameter p: 'c' is not an element"),
     ("Set i / a /;\n", "no solve statement"),
-    ("Set i / a /, j / b /;\nTable t(i,j)\n     b\n a         3 ;\n", "line 4, col 12: table t: the number '3' is "
-                                                                     "not under one column label"),
+    ("Set i / a /, j / b, c /;\nTable t(i,j)\n     b     c\n a      3 ;\n", "line 4, col 9: table t: the number '3' "
+                                                                          "is not under one column label"),
     ("$ontext\nSet i;\n", "line 1: $ontext without $offtext"),
     ("$gdxin data.gdx\n", "$gdxin (data from GDX files) is not supported"),
     ("Variable x; Equation e;\ne.. x =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",

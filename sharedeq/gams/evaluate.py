@@ -288,7 +288,7 @@ class Interpreter:
         if equation.definitions and not all(partial):     # e('1').. and e('2').. define different instances
             raise self.error(f"equation {definition.name} is defined twice (first on line "
                              f"{equation.definition.line})", definition)
-        width = sum(index.width for index in definition.domain)
+        width = sum(self.width(index) for index in definition.domain)
         if not equation.domain and width:      # declared without a domain: the definition gives it
             equation.domain = tuple(n for index in definition.domain for n in (index.names or (index.value,)))
         if width != len(equation.domain):
@@ -325,9 +325,10 @@ class Interpreter:
             raise self.error(f"{_kind(symbol)} {target.name} has no attribute .{attr}", target)
         domain = symbol.domain
         indices = target.indices or ()
-        if sum(index.width for index in indices) != len(domain):
+        given = sum(self.width(index) for index in indices)
+        if given != len(domain):
             raise self.error(f"{target.name} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}; the "
-                             f"assignment gives {sum(index.width for index in indices)}", target)
+                             f"assignment gives {given}", target)
         items, slots = self.target_slots(indices, env, target)
         for inner in self.domain_envs(Domain(tuple(items)), env, a) if items else [env]:
             key = self.target_key(slots, inner, target)
@@ -358,28 +359,45 @@ class Interpreter:
 
     # -- iteration
     def domain_envs(self, domain: Domain, env, node):
-        """Every binding of the domain's indices (in set order) that satisfies its condition."""
-        choices, names = [], []
+        """Every binding of the domain's indices (in set order) that satisfies its condition.
+
+        ``i`` binds i to each element of set i; ``ij`` (a set of pairs) binds ij to each pair; ``ij(i,j)`` binds
+        i, j and ij, and an index already controlled (``sum(ij(i,j), ...)`` inside a loop over i) restricts the
+        pairs to those with that i."""
+        choices = []
         for item in domain.items:
             gset = self.set_of(item.set, item)
-            for name in item.names:
-                if name.lower() in env:
-                    raise self.error(f"the index {name} is already controlled here", item)
+            if len(item.names) == 1:
+                name = item.names[0].lower()
+                if name in env:
+                    raise self.error(f"the index {item.names[0]} is already controlled here", item)
+                if gset.dim > 1:                        # sum(ij, ...): ij stands for its tuples
+                    choices.append([((name, key, gset),) for key in gset.elements])
+                else:
+                    choices.append([((name, key[0], gset),) for key in gset.elements])
+                continue
             if len(item.names) != gset.dim:
                 raise self.error(f"set {item.set} has {gset.dim} ind{'ex' if gset.dim == 1 else 'ices'}, "
                                  f"{len(item.names)} given", item)
-            if len(item.names) == 1:
-                choices.append([(key, gset) for key in gset.elements])
-            else:
-                sets = [self.set_of(n, item) if n.lower() in self.symbols or n.lower() in self.aliases else None
-                        for n in item.names]
-                choices.append([(key, sets) for key in gset.elements])
-            names.append(item.names)
+            sets = [self.set_of(n, item) if n.lower() in self.symbols or n.lower() in self.aliases else gset
+                    for n in item.names]
+            fixed = {k: env[n.lower()][0] for k, n in enumerate(item.names) if n.lower() in env}
+            free = [(k, n.lower()) for k, n in enumerate(item.names) if n.lower() not in env]
+            own = item.set.lower()
+            bindings = []
+            for key in gset.elements:
+                if any(key[k] != label for k, label in fixed.items()):
+                    continue
+                binding = tuple((n, key[k], sets[k]) for k, n in free)
+                if own not in env and own not in {n for _, n in free}:
+                    binding += ((own, key, gset),)
+                bindings.append(binding)
+            choices.append(bindings)
         for combination in itertools.product(*choices):
             inner = dict(env)
-            for item_names, (key, sets) in zip(names, combination, strict=True):
-                for k, name in enumerate(item_names):
-                    inner[name.lower()] = (key[k], sets if isinstance(sets, GSet) else sets[k])
+            for binding in combination:
+                for name, label, gset in binding:
+                    inner[name] = (label, gset)
             if domain.condition is None or self.truth(domain.condition, inner):
                 yield inner
 
@@ -545,10 +563,22 @@ class Interpreter:
         indices = node.indices or ()
         if isinstance(symbol, GSet) and not indices and symbol.domain == ("*",):
             raise self.error(f"set {node.name} used without indices", node)
-        if len(indices) != len(domain):
+        labels = []
+        for index in indices:
+            label = self.index_label(index, env, node)
+            labels.extend(label) if type(label) is tuple else labels.append(label)
+        if len(labels) != len(domain):
             raise self.error(f"{node.name} has {len(domain)} ind{'ex' if len(domain) == 1 else 'ices'}, "
-                             f"{len(indices)} given", node)
-        return tuple(self.index_label(index, env, node) for index in indices)
+                             f"{len(labels)} given", node)
+        return tuple(labels)
+
+    def width(self, index: Index) -> int:
+        """How many key positions ``index`` fills: a multi-dimensional set's name fills its dimension."""
+        if index.kind == "set" and index.lag is None:
+            found = self.symbols.get(self.aliases.get(index.value.lower(), index.value.lower()))
+            if isinstance(found, GSet) and found.dim > 1:
+                return found.dim
+        return index.width
 
     def index_label(self, index: Index, env, node) -> str:
         if index.kind == "label":
@@ -600,7 +630,8 @@ class Interpreter:
             if kind == "label":
                 key.append(value)
             elif kind == "name":
-                key.append(env[value][0])
+                label = env[value][0]
+                key.extend(label) if type(label) is tuple else key.append(label)
             else:
                 try:
                     key.append(self.index_label(value, env, node))

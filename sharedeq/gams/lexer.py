@@ -622,11 +622,14 @@ class Scanner:
         return self.peek().line == token.line
 
     def skip_char(self) -> None:
-        """Step over the character that :meth:`inline_char` returned (without lexing: ``.3`` is no number here)."""
-        pos = self.pos
-        while self.text[pos] in " \t\r":
-            pos += 1
+        """Step over the character that :meth:`next_char` returned (without lexing: ``.3`` is no number here)."""
+        pos = self._skip_space(self.pos)
         self.pos, self._peeked = pos + 1, None
+
+    def next_char(self) -> str | None:
+        """The next non-blank character, on this line or a later one (not lexed)."""
+        pos = self._skip_space(self.pos)
+        return self.text[pos] if pos < len(self.text) else None
 
     def inline_char(self) -> str | None:
         """The next non-blank character if it is on the line of the last token read (not lexed), else None."""

@@ -266,6 +266,7 @@ class _Parser:
     def __init__(self, scanner: Scanner):
         self.s = scanner
         self.file_names = set()
+        self.declared = set()                   # symbol names: a parameter may be called gamma or sign
         self.in_put = False
 
     def error(self, message, token=None):
@@ -365,6 +366,7 @@ class _Parser:
             if self.keyword_ahead():
                 return out              # GAMS lets a keyword end a declaration statement without ';'
             name = s.ident(f"the name of a {kind}")
+            self.declared.add(name.value.lower())
             domain = () if scalar else self.domain_names()
             text = self.explanatory_text(name)
             data = None
@@ -443,7 +445,7 @@ class _Parser:
 
     def label_group(self, what) -> list[str]:
         s = self.s
-        if s.inline_char() == "(":
+        if s.next_char() == "(":
             s.skip_char()
             group = []
             while not s.accept(")"):
@@ -784,14 +786,14 @@ class _Parser:
             body = self.expression()
             s.expect(close, f"to close {token.text}(")
             return Agg(lower, domain, body, token.line, token.col)
-        if lower in ("sameas", "diag", "ord") and s.at("(", "[", "{"):
+        if lower in ("sameas", "diag", "ord") and lower not in self.declared and s.at("(", "[", "{"):
             close = _close_of(s.next(), self)
             args = [self.index()]
             while s.accept(","):
                 args.append(self.index())
             s.expect(close, f"to close {token.text}(")
             return Call(lower, tuple(args), token.line, token.col)
-        if lower in FUNCTIONS and s.at("(", "[", "{"):
+        if lower in FUNCTIONS and lower not in self.declared and s.at("(", "[", "{"):
             close = _close_of(s.next(), self)
             args = [self.expression()]
             while s.accept(","):
@@ -920,18 +922,54 @@ def _table_data(body: str, start: int, dim: int, name: Token, scanner: Scanner) 
             header = [(begin, end, _split_label(word)) for begin, end, word in _cells(text, labels_only=True)]
             continue
         cells = _cells(text)
-        row = _split_label(cells[0][2])
+        rows = _label_tuples(cells[0][2])
         for begin, end, word in cells[1:]:
-            column = [h for h in header if h[0] < end and begin < h[1]]
-            if len(column) != 1:
+            column = _column(header, begin, end)
+            if column is None:
                 raise scanner.source.error(f"table {name.text}: the number '{word}' is not under one column label",
                                            number, begin + 1)
-            key = row + column[0][2]
-            if len(key) != dim:
-                raise scanner.source.error(f"table {name.text} has {dim} indices; row and column give {len(key)}",
-                                           number, begin + 1)
-            data[key] = _table_number(word, name, scanner, number, begin)
+            for row in rows:
+                key = row + column
+                if len(key) != dim:
+                    raise scanner.source.error(f"table {name.text} has {dim} indices; row and column give "
+                                               f"{len(key)}", number, begin + 1)
+                data[key] = _table_number(word, name, scanner, number, begin)
     return data
+
+
+def _column(header, begin, end) -> tuple | None:
+    """The label of the column a number in [begin, end) belongs to: the one it overlaps, else (between two
+    labels) the nearer one; None if that is not clear."""
+    overlapping = [h for h in header if h[0] < end and begin < h[1]]
+    if len(overlapping) == 1:
+        return overlapping[0][2]
+    if overlapping:
+        return None
+    gaps = sorted((max(h[0] - end, begin - h[1]), k) for k, h in enumerate(header))
+    if not gaps or (len(gaps) > 1 and gaps[0][0] == gaps[1][0]):
+        return None
+    return header[gaps[0][1]][2]
+
+
+def _label_tuples(text: str) -> list[tuple[str, ...]]:
+    """A row label as key tuples: ``a.b`` one, ``(a,b).c`` two (``(a,b).c`` is a.c and b.c)."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    tuples = [()]
+    for part in parts:
+        group = part[1:-1].split(",") if part.startswith("(") and part.endswith(")") else [part]
+        tuples = [t + (g.strip().strip("'\""),) for t in tuples for g in group]
+    return tuples
 
 
 def _table_number(word, name, scanner, line, begin) -> float:
