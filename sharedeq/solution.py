@@ -520,13 +520,15 @@ class Solution:
         """Every table of the solution by file name (what :meth:`to_csv` writes); tables not computed are absent.
 
         variables, auxiliaries, multipliers, agents (objective and KKT residuals, plus rows for the pairs of no
-        single agent), checks (each agent's verdict and its reason), second_order, kkt (:func:`kkt_check`),
+        single agent), checks (each agent's verdict and its reason), vi_checks (each VI with constraints),
+        second_order, kkt (:func:`kkt_check`),
         best_response (:func:`best_response_check`), steps (what the solver did).
         """
         out = {"variables": self.variables, "auxiliaries": self.auxiliaries, "multipliers": self.multipliers}
         if self.problem is not None:
             out["agents"] = pd.concat([self.objective_values, self.residuals], axis=1).rename_axis("agent")
-        optional = {"checks": self.checks, "kkt": self.kkt_residuals, "best_response": self.best_response,
+        optional = {"checks": self.checks, "vi_checks": self.vi_checks, "kkt": self.kkt_residuals,
+                    "best_response": self.best_response,
                     "second_order": None if self.second_order is None else
                     self.second_order.drop(columns=["move"], errors="ignore")}
         out.update({name: table for name, table in optional.items() if table is not None})
@@ -577,7 +579,8 @@ class Solution:
                 self.problem.agent_names)]),
             "checks": {"agents": _keyed(self.checks), "second_order": _keyed(
                 None if self.second_order is None else self.second_order.drop(columns=["move"], errors="ignore")),
-                "kkt": _keyed(self.kkt_residuals), "best_response": _keyed(self.best_response)},
+                "vi": _keyed(self.vi_checks), "kkt": _keyed(self.kkt_residuals),
+                "best_response": _keyed(self.best_response)},
         }
 
     def _variables_dict(self) -> dict:
@@ -867,7 +870,7 @@ SCHEMA = {
         "pair_residuals": _table_of("residuals of the pairs of no single agent: (shared), (vi), (definition)",
                                     _RESIDUALS),
         "checks": {
-            "type": "object", "required": ["agents", "second_order", "kkt", "best_response"],
+            "type": "object", "required": ["agents", "second_order", "vi", "kkt", "best_response"],
             "description": "the checks that were run (null: not run)",
             "properties": {
                 "agents": _table_of("each agent's verdict (Solution.checks)", {
@@ -881,6 +884,10 @@ SCHEMA = {
                 "second_order": _table_of("second-order conditions on each agent's critical cone", {
                     "verdict": {"type": "string", "description": "local min, degenerate, saddle, undecided"},
                     "min_eigenvalue": _number("smallest curvature on the critical cone")}),
+                "vi": _table_of("each VI with constraints: is its set convex (Solution.vi_checks)", {
+                    "convexity": {"type": "string", "description": "convexity verdict of its set"},
+                    "verdict": {"type": "string", "description": "VI solution or only a KKT point"},
+                    "reason": {"type": "string", "description": "why"}}),
                 "kkt": _table_of("KKT residuals re-derived with Pyomo (kkt_check; --check)", _RESIDUALS),
                 "best_response": _table_of("each agent re-solved alone (best_response_check; --check)", {
                     "gain": _number("how much it could improve alone")})}},

@@ -143,6 +143,25 @@ def test_not_converged_and_plain_mcp_are_valid_too():
     assert plain["agents"] == {} and plain["variables"]["x[2]"]["value"] == pytest.approx(1.0, abs=1e-7)
 
 
+def test_vi_with_constraints_has_its_check_and_roles():
+    """VI(K, F) with F(x) = x - (1, 1/2) on K = {x1 + x2 <= 1}: the projection of (1, 1/2) onto K, (3/4, 1/4);
+    x - (1, 1/2) + mu (1, 1) = 0 gives the constraint's multiplier mu = 1/4."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=0.0)
+    m.k = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="projection")
+    problem.add_vi([m.x[1] - 1, m.x[2] - 0.5], [m.x[1], m.x[2]], constraints=[m.k])
+    data = _round_trip(problem.solve())
+    assert data["status"] == "equilibrium" and data["agents"] == {}
+    for name, value in {"x[1]": 0.75, "x[2]": 0.25}.items():
+        assert data["variables"][name]["role"] == "vi" and data["variables"][name]["owner"] is None
+        assert data["variables"][name]["value"] == pytest.approx(value, abs=1e-8)
+    (vi,) = data["checks"]["vi"].values()
+    assert vi["verdict"] and vi["convexity"] == "convex"
+    (side,) = data["multipliers"]["k"].values()
+    assert [m["value"] for m in side.values()] == pytest.approx([0.25], abs=1e-8)
+
+
 def test_csv_tables_hold_the_same_numbers(tmp_path):
     game, _ = ranged_game()
     solution = game.solve(mode="ve")
