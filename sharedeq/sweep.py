@@ -62,12 +62,17 @@ def sweep(build_problem, grid, mode="ve", client=None, warm_start=True, workers=
     points = grid_points(grid)
     modes = _modes(mode)
     _check_parameters(build_problem, points)
+    from sharedeq import progress
+
     serial = client == "serial" or client is None and workers == 1
-    if serial:
-        tasks = _tasks(build_problem, points, modes, chunks or 1, warm_start, solve_options)
-        results = [solve_chunk(*task) for task in tasks]
-    else:
-        results = _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_start, solve_options)
+    solves = len(points) * len(modes)
+    with progress.run("sweep", solve_options.get("verbose"), total=solves, unit="solve") as bar:
+        if serial:
+            tasks = _tasks(build_problem, points, modes, chunks or 1, warm_start, solve_options)
+            results = [solve_chunk(*task, on_point=bar.step) for task in tasks]
+        else:
+            results = _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_start,
+                                   {"verbose": 0, **solve_options}, bar.step)
     return _table(points, modes, [row for chunk in results for row in chunk])
 
 
@@ -149,10 +154,10 @@ def _tasks(build_problem, points, modes, chunks_per_mode, warm_start, solve_opti
             for mode in modes for lo, hi in itertools.pairwise(bounds)]
 
 
-def solve_chunk(build_problem, mode, points, warm_start=True, solve_options=None) -> list[dict]:
+def solve_chunk(build_problem, mode, points, warm_start=True, solve_options=None, on_point=None) -> list[dict]:
     """Solve the points of one chunk in order, each from the previous converged point's values when
-    ``warm_start``; one record per point. A Dask task: it runs on a worker, gets ``build_problem`` as cloudpickle
-    bytes, and returns plain data."""
+    ``warm_start``; one record per point, ``on_point()`` called after each. A Dask task: it runs on a worker,
+    gets ``build_problem`` as cloudpickle bytes, and returns plain data."""
     from sharedeq.problem import EquilibriumProblem
     from sharedeq.solve import solve
 
@@ -176,8 +181,12 @@ def solve_chunk(build_problem, mode, points, warm_start=True, solve_options=None
         except Exception as err:    # recorded as the point's outcome; the sweep goes on
             rows.append({**row, "status": ERROR, "converged": False, "error": f"{type(err).__name__}: {err}",
                          "seconds": time.perf_counter() - began})
+            if on_point is not None:
+                on_point()
             continue
         rows.append({**row, **_record(solution), "seconds": time.perf_counter() - began})
+        if on_point is not None:
+            on_point()
         if solution.converged:
             start = {var.name: float(z) for var, z in zip(solution.mcp.pyomo_vars, solution.z, strict=True)
                      if var is not None}
@@ -221,12 +230,13 @@ def _record(solution) -> dict:
     return out
 
 
-def _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_start, solve_options) -> list:
+def _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_start, solve_options, on_point) -> list:
     """Submit one task per chunk to ``client`` (a LocalCluster of ``workers`` processes when None); a chunk whose
-    task failed (a worker that died) comes back as one failed record per point."""
+    task failed (a worker that died) comes back as one failed record per point. ``on_point()`` is called once
+    per point of each chunk as the chunk comes back."""
     try:
         import cloudpickle
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as err:
         raise SolverUnavailable("sweep() runs on Dask, which is not installed: pip install 'dask[distributed]', "
                                 "or pass client='serial' to solve the points one after another here") from err
@@ -237,8 +247,13 @@ def _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_sta
         if client is None:
             solves = len(points) * len(modes)
             workers = workers or min(solves, os.cpu_count() or 1)
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            try:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            except RuntimeError as err:
+                raise RuntimeError(f"sweep(): the local Dask workers did not start ({err}). A program that starts "
+                                   f"them must be a file whose top level is guarded by if __name__ == '__main__': "
+                                   f"(not stdin); client='serial' runs without Dask") from err
             client = own_client = Client(cluster)
         elif isinstance(client, str):
             client = own_client = Client(client)
@@ -249,15 +264,18 @@ def _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_sta
         per_mode = chunks or math.ceil(2 * threads / len(modes))
         shipped = cloudpickle.dumps(build_problem)   # by value where cloudpickle would (a model file, __main__)
         tasks = _tasks(shipped, points, modes, per_mode, warm_start, solve_options)
-        futures = [client.submit(solve_chunk, *task, pure=False) for task in tasks]
+        futures = {client.submit(solve_chunk, *task, pure=False): task for task in tasks}
         results = []
-        for task, future in zip(tasks, futures, strict=True):
+        for future in as_completed(futures):
+            task = futures[future]
             try:
                 results.append(future.result())
             except Exception as err:
                 results.append([{"index": index, "point": point, "mode": task[1], "status": ERROR,
                                  "converged": False, "warm_started": False, "values": {},
                                  "error": f"{type(err).__name__}: {err}"} for index, point in task[2]])
+            for _ in task[2]:
+                on_point()
         return results
     finally:
         if own_client is not None:
@@ -310,6 +328,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-warm-start", action="store_true",
                         help="start every solve from the model's initial values, not from the previous point")
     parser.add_argument("--csv", metavar="FILE", help="write the table (one row per point and mode) as CSV")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
 
 
 def run_command(args) -> int:
@@ -341,7 +360,7 @@ def run_command(args) -> int:
     builder = functools.partial(build, **fixed) if fixed else build
     began = time.perf_counter()
     table = sweep(builder, grid, mode=modes, client=client, warm_start=not args.no_warm_start,
-                  workers=args.workers, chunks=args.chunks)
+                  workers=args.workers, chunks=args.chunks, **({"verbose": 0} if args.quiet else {}))
     seconds = time.perf_counter() - began
     if args.csv:
         table.to_csv(args.csv, index=False)

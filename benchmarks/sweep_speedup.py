@@ -1,0 +1,88 @@
+"""``python -m benchmarks.sweep_speedup [--points 200] [--firms 3] [--workers 1,2] [--mode ve]``.
+
+The speed-up of :func:`sharedeq.sweep` from one to more Dask worker processes, and what warm starts save: the
+river basin (the 3 firms of ``cases/river_basin.py``, or ``--firms N`` of the generated family) with every
+station limit scaled by ``scale``, over ``--points`` values of ``scale`` from 0.5 to 1.5.
+
+Rows: the sweep in this process without Dask (warm-started, then cold), then a LocalCluster of each worker
+count (processes, one thread each). ``start`` is the cluster's start plus importing sharedeq on its workers;
+``sweep`` the sweep itself; the speed-ups divide the serial warm-started time by ``sweep`` and by
+``start + sweep``. The load average is printed before and after: on a shared machine other work takes cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+import sharedeq as sq
+
+
+def build_river(scale=1.0, firms=3, mode="ve"):
+    """The river basin with every station limit ``K_m`` replaced by ``scale * K_m``."""
+    if firms == 3:
+        from cases.river_basin import build_problem
+
+        problem = build_problem(mode)
+    else:
+        from benchmarks.generators import river_annotate, river_model
+
+        problem = river_annotate(river_model(firms))
+    for station in problem.model.cons.values():
+        station.set_value(station.body <= scale * pyo.value(station.upper))
+    return problem
+
+
+def measure(points: int, firms: int, workers: list[int], mode: str) -> pd.DataFrame:
+    from dask.distributed import Client, LocalCluster
+
+    grid = {"scale": np.linspace(0.5, 1.5, points), "firms": [firms]}
+    sq.sweep(build_river, {"scale": [1.0], "firms": [firms]}, mode=mode, client="serial")   # imports, first calls
+    rows = []
+    for warm in (True, False):
+        began = time.perf_counter()
+        table = sq.sweep(build_river, grid, mode=mode, client="serial", warm_start=warm)
+        rows.append({"run": f"serial, {'warm' if warm else 'cold'} start", "workers": 1, "start s": 0.0,
+                     "sweep s": time.perf_counter() - began, "iterations": int(table["iterations"].sum()),
+                     "converged": int(table["converged"].sum())})
+    serial = rows[0]["sweep s"]
+    for n in workers:
+        began = time.perf_counter()
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            client.run(importlib.import_module, "sharedeq.solve")
+            start = time.perf_counter() - began
+            began = time.perf_counter()
+            table = sq.sweep(build_river, grid, mode=mode, client=client)
+            rows.append({"run": f"LocalCluster, {n} worker{'s' if n > 1 else ''}", "workers": n, "start s": start,
+                         "sweep s": time.perf_counter() - began, "iterations": int(table["iterations"].sum()),
+                         "converged": int(table["converged"].sum())})
+    out = pd.DataFrame(rows)
+    out["speed-up"] = serial / out["sweep s"]
+    out["speed-up with start"] = serial / (out["start s"] + out["sweep s"])
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweep_speedup", description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200, help="values of the limit scale, 0.5 to 1.5")
+    parser.add_argument("--firms", type=int, default=3, help="3 (cases/river_basin.py) or N generated firms")
+    parser.add_argument("--workers", default="1,2", help="worker counts of the LocalClusters, comma separated")
+    parser.add_argument("--mode", default="ve", choices=["ve", "gne"])
+    args = parser.parse_args(argv)
+    print(f"{os.cpu_count()} cores; load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    table = measure(args.points, args.firms, [int(w) for w in args.workers.split(",")], args.mode)
+    print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"river basin, {args.firms} firms, {args.points} points, mode {args.mode}")
+    print(table.to_string(index=False, float_format="{:.2f}".format))
+
+
+if __name__ == "__main__":
+    main()
