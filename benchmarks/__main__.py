@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, replace
+from pathlib import Path
 
 from benchmarks.generators import FAMILIES
 from benchmarks.runner import RunSpec, format_report, run_spec
@@ -110,6 +111,7 @@ def main(argv=None) -> int:
             print(format_report(family, mode, results), end="\n\n", flush=True)
             everything += results
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as fh:
             json.dump(everything, fh, indent=1, default=str)
     return 0
