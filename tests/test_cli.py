@@ -110,6 +110,10 @@ def test_arguments_reach_build_problem_and_unknown_ones_are_named(tmp_path, caps
     assert json.loads(out.read_text())["variables"]["x[1]"]["value"] == pytest.approx(1.25, abs=1e-8)
     err = _error(["solve", str(model), "--arg", "tagret=2"], capsys)
     assert "--arg tagret=...: build_problem() has no parameter 'tagret'; it accepts target" in err
+    for bad in ("target", "=2", " =2"):
+        assert f"--arg expects key=value, got {bad!r}" in _error(["solve", str(model), "--arg", bad], capsys)
+    err = _error(["solve", str(model), "--arg", "target=[1, 2]"], capsys)      # a value build_problem cannot use
+    assert f"{model} raised TypeError" in err
 
 
 def test_model_file_that_is_not_python(tmp_path, capsys):
