@@ -409,3 +409,27 @@ def test_include_reads_the_file_beside_the_model_and_errors_name_it(tmp_path):
     (tmp_path / "bad.inc").write_text("Set i / a /;\nParameter p(i) / b 1 /;\n")
     message = error_in("Scalar x;\n$include bad.inc\n", tmp_path)
     assert message.startswith("bad.inc: line 2, col 11: parameter p: 'b' is not an element of set i")
+
+
+def test_tuple_sets_per_instance_definitions_and_loose_tables(tmp_path):
+    model = read("""Set n / a, b, c /; Alias (n, np);
+Set arc(n,np) / a.b, b.c, a.c /;
+Parameter flow(n,np), gamma(n);
+flow(arc) = 1;
+gamma(n) = sum(arc(n,np), flow(arc));
+Table cap(n,np) 'numbers between two labels belong to the nearer one'
+          b     c
+   a    2         3
+   b           4 ;
+Variable x(n,np), obj(n); Positive Variable y;
+Equation defobj(n), link(n,np);
+defobj('a').. obj('a') =e= sqr(y - 1);
+defobj('b').. obj('b') =e= sqr(y - 2);
+link(arc).. x(arc) =e= cap(arc);
+Model m / all /; solve m using nlp minimizing y;
+""", tmp_path)
+    assert model.parameters["flow"] == {("a", "b"): 1, ("b", "c"): 1, ("a", "c"): 1}
+    assert model.parameters["gamma"] == {"a": 2, "b": 1}
+    assert model.parameters["cap"] == {("a", "b"): 2, ("a", "c"): 3, ("b", "c"): 4}
+    assert sorted(model.model.defobj.keys()) == ["a", "b"]
+    assert sorted(model.model.link.keys()) == [("a", "b"), ("a", "c"), ("b", "c")]
