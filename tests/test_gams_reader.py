@@ -268,6 +268,8 @@ Model m / e.x /; solve m using mcp;
                                                                           "is not under one column label"),
     ("$ontext\nSet i;\n", "line 1: $ontext without $offtext"),
     ("$gdxin data.gdx\n", "$gdxin (data from GDX files) is not supported"),
+    ("Positive Variable x, y; Equation e;\ne.. x - y =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",
+     "line 3, col 7: model m: the variable y appears in its equations but no pair names it"),
     ("Variable x; Equation e;\ne.. x =g= 1;\nModel m / e.x /;\nsolve m using mcp;\n",
      "line 2, col 1: e is =(g)= but its variable x is free"),
     ("Variable x; Equation e;\ne x =e= 1;\n", "line 2, col 3: expected '=' or '..' after e, found 'x'"),

@@ -186,6 +186,13 @@ class ModelBuilder:
             self.it.variable_mode = None
         if unpaired:
             self.match(unpaired, pairs)
+        taken = {id(var) for rows in pairs.values() for var, _ in rows.values()}
+        stray = next((v for v in self.instances.values() if id(v) not in taken and not v.fixed), None)
+        if stray is not None:
+            model = equations[0][2]
+            raise self.it.error(f"model {model.name}: the variable {stray.name} appears in its equations but no "
+                                f"pair names it; pair it with an equation (e.{stray.name.split('[')[0]}) or fix it "
+                                f"(.fx)", model)
         for equation, _, _ in equations:
             rows = {key: complements(var, function) if not _free(var) else complements(function == 0, var)
                     for key, (var, function) in _with_variables(pairs[equation.name]).items()}

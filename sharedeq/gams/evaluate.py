@@ -118,6 +118,7 @@ class GModel:
     name: str
     entries: list | str
     line: int = 0
+    col: int = 0
 
 
 class Missing(Exception):
@@ -216,7 +217,7 @@ class Interpreter:
         elif kind is EquationDefinition:
             self.define(statement)
         elif kind is ModelStatement:
-            self.declare(statement.name, GModel(statement.name, statement.entries, statement.line), statement)
+            self.declare(statement.name, GModel(statement.name, statement.entries, statement.line, statement.col), statement)
         elif kind is FileStatement:
             self.declare(statement.name, FileStatement(statement.name, statement.path, statement.line,
                                                        statement.col), statement)
