@@ -435,3 +435,12 @@ Model m / all /; solve m using nlp minimizing y;
     assert model.parameters["cap"] == {("a", "b"): 2, ("a", "c"): 3, ("b", "c"): 4}
     assert sorted(model.model.defobj.keys()) == ["a", "b"]
     assert sorted(model.model.link.keys()) == [("a", "b"), ("a", "c"), ("b", "c")]
+
+
+def test_alias_in_either_order(tmp_path):
+    model = read("""Set i / a, b /; Alias (j, i);
+Parameter p(i,j); p(i,j)$(not sameas(i,j)) = 1;
+Variable z; Equation e; e.. z =e= sqr(z - sum((i,j), p(i,j)));
+Model m / e /; solve m using mcp;
+""", tmp_path)
+    assert model.parameters["p"] == {("a", "b"): 1.0, ("b", "a"): 1.0}

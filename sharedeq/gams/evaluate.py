@@ -217,7 +217,8 @@ class Interpreter:
         elif kind is EquationDefinition:
             self.define(statement)
         elif kind is ModelStatement:
-            self.declare(statement.name, GModel(statement.name, statement.entries, statement.line, statement.col), statement)
+            model = GModel(statement.name, statement.entries, statement.line, statement.col)
+            self.declare(statement.name, model, statement)
         elif kind is FileStatement:
             self.declare(statement.name, FileStatement(statement.name, statement.path, statement.line,
                                                        statement.col), statement)
@@ -276,8 +277,15 @@ class Interpreter:
         return key
 
     def alias(self, a: Alias):
-        target = self.set_of(a.names[0], a)
-        for name in a.names[1:]:
+        """``Alias (i, j)``: one name is a declared set (either may be: GAMS takes both orders), the others are
+        new names for it."""
+        known = [n for n in a.names if n.lower() in self.symbols or n.lower() in self.aliases]
+        if not known:
+            raise self.error(f"alias ({', '.join(a.names)}): none of these is a declared set", a)
+        target = self.set_of(known[0], a)
+        for name in a.names:
+            if name == known[0]:
+                continue
             lower = name.lower()
             if lower in self.symbols:
                 raise self.error(f"alias '{name}' is already a symbol", a)
