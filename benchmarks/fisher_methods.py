@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sharedeq.markets.fisher import FisherMarket, dpsv, eisenberg_gale, equilibrium_residuals, solve_fisher_equilibrium
+from sharedeq.progress import track
 
 METHODS = {"eisenberg_gale": eisenberg_gale, "sharedeq": solve_fisher_equilibrium, "dpsv": dpsv}
 
@@ -34,6 +35,7 @@ def _rss_kib() -> int:
 
 def _child(method, market, conn) -> None:
     """Run one method; send (seconds, iterations, prices, residual, success, peak KiB above the start)."""
+    os.environ["SHAREDEQ_PROGRESS"] = "0"       # the parent draws the progress line; the run is timed undisturbed
     start_rss = _rss_kib()
     start = time.perf_counter()
     result = METHODS[method](market)
@@ -68,7 +70,7 @@ def compare(sizes, sharedeq_sizes, dpsv_sizes, density=0.1, seed=0, repeat=3) ->
     for method in METHODS.values():  # load Ipopt and casadi's plugins once, before forking
         method(warm_up)
     rows = []
-    for size in sizes:
+    for size in track(sizes, "Fisher markets", unit="size"):
         n, m = parse_size(size)
         market = FisherMarket.random(n, m, seed, density=density)
         methods = ["eisenberg_gale"] + [k for k, s in (("sharedeq", sharedeq_sizes), ("dpsv", dpsv_sizes)) if size in s]

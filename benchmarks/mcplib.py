@@ -26,13 +26,14 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.mpec import Complementarity, complements
+
+from sharedeq.progress import echo, track
 
 # ---------------------------------------------------------------------------------------------- ehl_kost
 EHL = {"N": 100, "xa": -3.0, "xf": 2.0, "alpha": 2.832, "lam": 6.057, "k0": 1.6}
@@ -321,12 +322,12 @@ def main(argv=None) -> None:
     if unknown:
         parser.error(f"unknown models {unknown}; choose from {list(MODELS)}")
     rows = []
-    for name in args.models:
+    for name in track(args.models, "MCPLIB models", unit="model"):
         runs = [run(name) for _ in range(args.repeat)]
         row = {key: (statistics.median(r[key] for r in runs) if isinstance(runs[0][key], float) else runs[0][key])
                for key in runs[0]}
         rows.append(row)
-        print(f"  {name}: {row['status']}, total {row['total']:.2f} s", file=sys.stderr, flush=True)
+        echo(f"  {name}: {row['status']}, total {row['total']:.2f} s")
     table = pd.DataFrame(rows)
     formats = {key: "{:.3f}".format for key in ("build", "translate", "reform", "solve", "ipopt", "other", "total")}
     formats.update({"residual": "{:.1e}".format, "numpy_residual": "{:.1e}".format, "ratio": "{:.1f}".format})

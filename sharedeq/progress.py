@@ -59,7 +59,8 @@ class Progress:
         self.stage_name = ""
         self.stage_started = self.started
         self.iterations = 0
-        outer = next((p.bar for p in reversed(_active) if p.bar is not None), None)
+        self.pid = os.getpid()
+        outer = _drawn_bar()
         self.owns_bar = outer is None and interactive(verbose)
         self.bar = outer
         if self.owns_bar:
@@ -154,7 +155,7 @@ def done(what: str) -> None:
 
 def watching() -> bool:
     """Whether anyone shows Ipopt's iterations (the innermost run writes to a bar)."""
-    return bool(_active) and _active[-1].bar is not None
+    return bool(_active) and _active[-1].bar is not None and _active[-1].pid == os.getpid()
 
 
 def iteration_watch(inner, n_equations: int):
@@ -170,9 +171,14 @@ def iteration_watch(inner, n_equations: int):
     return watch
 
 
+def _drawn_bar():
+    """The bar that this process draws now (a forked child does not write into its parent's), or None."""
+    return next((p.bar for p in reversed(_active) if p.bar is not None and p.pid == os.getpid()), None)
+
+
 def echo(text: str) -> None:
     """Print a line on stderr above the progress line, if one is drawn, without breaking it."""
-    bar = next((p.bar for p in reversed(_active) if p.bar is not None), None)
+    bar = _drawn_bar()
     if bar is not None:
         bar.write(text, file=sys.stderr)
     else:
