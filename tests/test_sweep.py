@@ -206,11 +206,15 @@ def test_cli_serial_sweep_writes_the_csv(model_file, tmp_path, capsys):
     assert "6 solves (3 points x 2 modes)" in printed and "6 EQUILIBRIUM FOUND" in printed
 
 
-def test_cli_on_two_workers_reports_a_failed_point(model_file, capsys):
-    code = main(["sweep", str(model_file), "--grid", "C=-1,1", "--workers", "2"])
+def test_cli_on_a_scheduler_address_reports_a_failed_point(model_file, capsys):
+    """The model file goes to the workers by value: they cannot import it from its temporary folder."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        code = main(["sweep", str(model_file), "--grid", "C=-1,1", "--scheduler", cluster.scheduler_address])
     printed = capsys.readouterr().out
     assert code == 1
-    assert "1 EQUILIBRIUM FOUND, 1 NOT CONVERGED" in printed
+    assert "s on tcp://" in printed and "1 EQUILIBRIUM FOUND, 1 NOT CONVERGED" in printed
     assert "failed: C=-1 (ve): NOT CONVERGED" in printed and "cannot hold together" in printed
 
 
