@@ -444,3 +444,18 @@ Variable z; Equation e; e.. z =e= sqr(z - sum((i,j), p(i,j)));
 Model m / e /; solve m using mcp;
 """, tmp_path)
     assert model.parameters["p"] == {("a", "b"): 1.0, ("b", "a"): 1.0}
+
+
+def test_put_writes_names_labels_and_tight_fields(tmp_path):
+    model = read("""Set i / 1*2 /;
+Variable obj(i); Positive Variable x(i); Equation def(i);
+def(i).. obj(i) =e= sqr(x(i) - ord(i));
+Model m / def /;
+file f / '%emp.info%' /; put f 'equilibrium' /;
+loop(i, put 'min obj(':0 i.tl:0 ')', x(i), def(i) /);
+putclose f;
+solve m using emp;
+""", tmp_path)
+    assert model.empinfo == "equilibrium\nmin obj(1) x('1') def('1')\nmin obj(2) x('2') def('2')\n\n"
+    model.solve()
+    assert [pyo.value(model.model.x[k]) for k in "12"] == pytest.approx([1, 2], abs=1e-8)

@@ -38,6 +38,7 @@ from sharedeq.gams.parser import (
     Ref,
     Skipped,
     Solve,
+    Tight,
     Unary,
 )
 
@@ -717,20 +718,28 @@ class Interpreter:
         if path is None:
             raise self.error(f"put to '{statement.file}', which is not a declared file", statement)
         chunks = self.written.setdefault(path, [])
+        tight_before = False
         for item in statement.items:
             if item == "/":
                 chunks.append("\n")
                 continue
+            tight = isinstance(item, Tight)
+            item = item.item if tight else item
             if isinstance(item, str):
                 text = item
             elif isinstance(item, Ref) and self.is_model_symbol(item) and item.attr in (None, "tn"):
                 text = self.gams_name(item, env)
+            elif isinstance(item, Ref) and item.attr in ("tl", "te") and item.name.lower() in env:
+                label = env[item.name.lower()][0]        # a set element's label (its text: the label too)
+                text = ".".join(label) if type(label) is tuple else label
             else:
                 value = self.value(item, env)
                 text = f"{value:g}" if isinstance(value, float | int) else str(value)
-            if chunks and not chunks[-1].endswith(("\n", " ")) and not text.startswith(" "):
-                chunks.append(" ")
+            if chunks and not (tight or tight_before) and not chunks[-1].endswith(("\n", " ")) and \
+                    not text.startswith(" "):
+                chunks.append(" ")               # items are written apart (empinfo reads words)
             chunks.append(text)
+            tight_before = tight
         if statement.close:
             chunks.append("\n")
             self.current_file = None if statement.file is None else self.current_file

@@ -196,6 +196,13 @@ class Put:
     col: int
 
 
+@dataclass(frozen=True)
+class Tight:
+    """A put item written with width 0 (``i.tl:0``): no blank before or after it."""
+
+    item: object
+
+
 @dataclass
 class Loop:
     domain: Domain
@@ -599,6 +606,13 @@ class _Parser:
             token = s.peek()
             if token.kind == "str":
                 items.append(s.next().value)
+                if s.at(":"):
+                    s.next()
+                    width = s.next()
+                    if s.accept(":"):
+                        s.next()
+                    if width.kind == "num" and width.value == 0:
+                        items[-1] = Tight(items[-1])
             elif token.kind == "op" and token.value == "/":
                 s.next()
                 items.append("/")
@@ -614,8 +628,14 @@ class _Parser:
                     items.append(self.expression())
                 finally:
                     self.in_put = False
-                if s.accept(":"):
-                    raise self.error("formats (':width:decimals') in put statements are not supported", token)
+                if s.accept(":"):                # item:width[:decimals]; width 0 joins it to its neighbours
+                    width = s.next()
+                    if width.kind != "num":
+                        raise self.error(f"expected a field width after ':', found {describe(width)}", width)
+                    if s.accept(":"):
+                        s.next()
+                    if width.value == 0:
+                        items[-1] = Tight(items[-1])
         self.end_statement()
         return Put(file, items, close, keyword.line, keyword.col)
 
