@@ -447,26 +447,30 @@ def _propagate(fn, registers, lb, ub) -> _Shape:
 
 @dataclass
 class _Curvature:
-    """One function of the program: its shape and, when it is quadratic, its constant Hessian."""
+    """One function of the program: its shape and, when it is quadratic, its constant Hessian, kept on the
+    variables the function depends on (``support``, indices into ``x``): a row of a large program touches few
+    variables, and n x n matrices for every row would cost O(rows n^2) memory."""
 
     label: str
     expr: ca.SX
     shape: _Shape
     hessian: np.ndarray | None
+    support: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
 
 def _curvature(program, label, expr) -> _Curvature:
     if label in program.affine:
-        n = program.x.numel()
-        return _Curvature(label, expr, _Shape(True, True, -np.inf, np.inf, True), np.zeros((n, n)))
+        return _Curvature(label, expr, _Shape(True, True, -np.inf, np.inf, True), np.zeros((0, 0)))
     fn = program.function([expr])
     shape = _shape(fn, program.lb, program.ub)
-    hessian = None
+    hessian, support = None, np.zeros(0, dtype=int)
     if shape.polynomial:
-        H = ca.hessian(ca.SX(expr), program.x)[0]
+        expr = ca.SX(expr)
+        support = np.flatnonzero(ca.which_depends(expr, program.x, 1, False)) if program.x.numel() else support
+        H = ca.hessian(expr, program.x[support.tolist()])[0] if support.size else ca.SX(0, 0)
         if not ca.symvar(H):
-            hessian = np.array(ca.evalf(H), dtype=float).reshape(program.x.numel(), program.x.numel())
-    return _Curvature(label, expr, shape, hessian)
+            hessian = np.array(ca.evalf(H), dtype=float).reshape(support.size, support.size)
+    return _Curvature(label, expr, shape, hessian, support)
 
 
 def _free_directions(program, equalities) -> np.ndarray:
@@ -483,8 +487,18 @@ def _gradient(program, expr) -> np.ndarray:
     return np.array(g, dtype=float).ravel()
 
 
-def _min_eigenvalue(H, Z) -> float:
-    return float(linalg.eigvalsh(Z.T @ H @ Z)[0]) if Z.shape[1] else 0.0
+def _min_eigenvalue(c, program, affine, free) -> float:
+    """``min eig(Z' H Z)`` for the Hessian ``H`` of ``c`` (on its support) and an orthonormal basis ``Z`` of the
+    free directions (:func:`_free_directions`, computed once, into the list ``free``, when first needed).
+    ``min eig(H)`` is returned instead when it is not negative: a lower bound of ``min eig(Z' H Z)`` (Cauchy
+    interlacing; ``H`` on all of ``x`` only adds zero eigenvalues) that decides convexity without the projection."""
+    low = float(linalg.eigvalsh(c.hessian, subset_by_index=[0, 0])[0])
+    if low >= 0.0:
+        return 0.0
+    if not free:
+        free.append(_free_directions(program, affine))
+    Z = free[0][c.support]
+    return float(linalg.eigvalsh(Z.T @ c.hessian @ Z, subset_by_index=[0, 0])[0]) if Z.shape[1] else 0.0
 
 
 def _analyse(program, tol):
@@ -493,11 +507,11 @@ def _analyse(program, tol):
     inequalities = [_curvature(program, label, g) for label, g in program.inequalities]
     equalities = [_curvature(program, label, h) for label, h in program.equalities]
     affine = [c for c in equalities if c.hessian is not None and not c.hessian.any()]
-    Z = _free_directions(program, affine)
+    free: list = []
     proven_nonconvex, not_proven = [], []
     for c in [objective, *inequalities]:
         if c.hessian is not None:
-            low = _min_eigenvalue(c.hessian, Z) if c.hessian.any() else 0.0
+            low = _min_eigenvalue(c, program, affine, free) if c.hessian.any() else 0.0
             if low < -tol * max(1.0, float(np.abs(c.hessian).max(initial=0.0))):
                 proven_nonconvex.append(f"{c.label}: Hessian eigenvalue {low:.3g} < 0")
         elif not c.shape.convex:
