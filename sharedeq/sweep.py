@@ -363,6 +363,9 @@ def run_command(args) -> int:
                   workers=args.workers, chunks=args.chunks, **({"verbose": 0} if args.quiet else {}))
     seconds = time.perf_counter() - began
     if args.csv:
+        from pathlib import Path
+
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False)
     from sharedeq.solution import HEADLINES, STRENGTH
 

@@ -189,7 +189,7 @@ def test_parse_grid():
 
 
 def test_cli_serial_sweep_writes_the_csv(model_file, tmp_path, capsys):
-    out = tmp_path / "sweep.csv"
+    out = tmp_path / "new folder" / "sweep.csv"
     code = main(["sweep", str(model_file), "--grid", "C=0.5:1.5:3", "--arg", "scale=2", "--mode", "ve,gne",
                  "--workers", "1", "--csv", str(out)])
     assert code == 0
