@@ -186,7 +186,7 @@ def compare(problem, samples=50, seed=0, starts=8, agents=None, **solve_options)
     sampled = sample_gne(problem, samples=samples, seed=seed, **solve_options)   # checks the problem too
     with values_restored(problem):
         ve = problem.solve(mode="ve", **solve_options)
-    payoffs = {a.name: _payoff(a) for a in problem.agents}
+    payoffs = {a.name: payoff_expression(a) for a in problem.agents}
     targets = {}
     for name in names:
         targets[f"best for {name}"] = (payoffs[name], "max")
@@ -235,8 +235,9 @@ def _comparison(problem, ve, extremes, sampled, options) -> Comparison:
                       _loss(float(normalised.max()) if len(normalised) else math.nan, best), options)
 
 
-def _payoff(agent):
-    """Agent's payoff as a Pyomo expression: minus its objective if it minimises, the objective if it maximises."""
+def payoff_expression(agent):
+    """``agent``'s payoff as a Pyomo expression: minus its objective if it minimises, the objective if it maximises
+    (the sum over the agents is the welfare that :func:`compare` optimises over the equilibria)."""
     from pyomo.core.base.objective import ObjectiveData
 
     expr = agent.objective.expr if isinstance(agent.objective, ObjectiveData) else agent.objective
