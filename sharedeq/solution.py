@@ -452,8 +452,9 @@ class Solution:
             tried = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in _tried(self.steps).items())
             lines.append(f"tried: {tried} (table 'What was tried' below; solution.steps)")
         elif self.status == NOT_VERIFIED:
-            lines.append("the agents' second-order and best-response checks were skipped for size; call "
-                         "solution.verify() to run them")
+            what = "the agents' second-order and best-response checks were" if self.problem.agents else \
+                "the check that each VI's set is convex was"
+            lines.append(f"{what} skipped for size (or verify=False); call solution.verify()")
         elif self.checks is not None:
             shown = self.checks[self.checks["verdict"] != GLOBAL_BEST]
             for name, row in shown.head(5).iterrows():

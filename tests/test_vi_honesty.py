@@ -90,6 +90,7 @@ def test_an_unverified_vi_says_so_and_verify_decides():
     m, problem = outside_the_circle()
     sol = solved(problem, verify=False)
     assert sol.status == NOT_VERIFIED and sol.vi_checks is None
+    assert "the check that each VI's set is convex was skipped" in sol.summary()
     sol.verify()
     assert sol.status == UNDECIDED
 
