@@ -7,7 +7,9 @@ station limit scaled by ``scale``, over ``--points`` values of ``scale`` from 0.
 Rows: the sweep in this process without Dask (warm-started, then cold), then a LocalCluster of each worker
 count (processes, one thread each). ``start`` is the cluster's start plus importing sharedeq on its workers;
 ``sweep`` the sweep itself; the speed-ups divide the serial warm-started time by ``sweep`` and by
-``start + sweep``. The load average is printed before and after: on a shared machine other work takes cores.
+``start + sweep``; ``cpu s`` is the CPU time the solving processes got (this one, or the workers together) and
+``cores used`` its ratio to ``sweep s``. The load average is printed before and after: on a shared machine other
+work takes cores, and ``cores used`` shows how much was left.
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ def measure(points: int, firms: int, workers: list[int], mode: str) -> pd.DataFr
     sq.sweep(build_river, {"scale": [1.0], "firms": [firms]}, mode=mode, client="serial")   # imports, first calls
     rows = []
     for warm in (True, False):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         table = sq.sweep(build_river, grid, mode=mode, client="serial", warm_start=warm)
         rows.append({"run": f"serial, {'warm' if warm else 'cold'} start", "workers": 1, "start s": 0.0,
-                     "sweep s": time.perf_counter() - began, "iterations": int(table["iterations"].sum()),
-                     "converged": int(table["converged"].sum())})
+                     "sweep s": time.perf_counter() - began, "cpu s": time.process_time() - cpu,
+                     "iterations": int(table["iterations"].sum()), "converged": int(table["converged"].sum())})
     serial = rows[0]["sweep s"]
     for n in workers:
         began = time.perf_counter()
@@ -59,14 +61,17 @@ def measure(points: int, firms: int, workers: list[int], mode: str) -> pd.DataFr
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             client.run(importlib.import_module, "sharedeq.solve")
             start = time.perf_counter() - began
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), client.run(time.process_time)
             table = sq.sweep(build_river, grid, mode=mode, client=client)
+            seconds = time.perf_counter() - began
+            cpu = sum(client.run(time.process_time)[w] - cpu[w] for w in cpu)
             rows.append({"run": f"LocalCluster, {n} worker{'s' if n > 1 else ''}", "workers": n, "start s": start,
-                         "sweep s": time.perf_counter() - began, "iterations": int(table["iterations"].sum()),
+                         "sweep s": seconds, "cpu s": cpu, "iterations": int(table["iterations"].sum()),
                          "converged": int(table["converged"].sum())})
     out = pd.DataFrame(rows)
     out["speed-up"] = serial / out["sweep s"]
     out["speed-up with start"] = serial / (out["start s"] + out["sweep s"])
+    out["cores used"] = out["cpu s"] / out["sweep s"]
     return out
 
 
