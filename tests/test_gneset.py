@@ -115,3 +115,19 @@ def test_bad_input_is_refused_in_the_users_terms():
         sample_gne(ffp(), samples=2, weights=[1, 2])
     with pytest.raises(sq.ModelError, match="no agent named 'p3'"):
         rosen_sweep(ffp(), agents=["p3"])
+
+
+def test_payoff_is_the_objective_of_a_maximising_agent_and_minus_that_of_a_minimising_one():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], initialize=0.0)
+    m.share = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)
+    problem = sq.EquilibriumProblem(m, name="FFP, player 1 maximising")
+    problem.add_agent("p1", -((m.x[1] - 1) ** 2), m.x[1], sense="max")
+    problem.add_agent("p2", (m.x[2] - 0.5) ** 2, m.x[2])
+    problem.add_shared(m.share)
+    table = rosen_sweep(problem, points=3)
+    for _, row in table.iterrows():
+        expected = closed_form(row["share"])
+        assert row["payoff[p1]"] == pytest.approx(expected["payoff[p1]"], abs=1e-9)
+        assert row["payoff[p2]"] == pytest.approx(expected["payoff[p2]"], abs=1e-9)
+        assert row["x[1]"] == pytest.approx(expected["p1.x"], abs=1e-9)
