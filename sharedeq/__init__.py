@@ -20,7 +20,7 @@ from sharedeq.errors import SolverUnavailable as SolverUnavailable
 # Public names and the modules that define them. They are imported on first use (PEP 562), so that
 # ``import sharedeq`` and ``sharedeq --help`` do not pay for Pyomo, casadi, pandas and scipy up front.
 _EXPORTS = {
-    "Certificate": "certify", "certify": "certify", "certify_agent": "certify",
+    "Certificate": "certify", "certify": "certify", "certify_agent": "certify", "vi_checks": "certify",
     "Bilevel": "bilevel", "ExtremeSolution": "extreme", "multiplier": "extreme",
     "Finding": "diagnose", "diagnose": "diagnose",
     "EmpError": "emp", "EmpInfo": "emp", "gams_name": "emp", "parse_empinfo": "emp", "problem_from_empinfo": "emp",

@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 import pytest
 
 import sharedeq as sq
-from sharedeq.certify import VI_KKT_POINT, VI_SOLUTION, vi_checks
+from sharedeq.certify import VI_KKT_POINT, VI_SOLUTION
 from sharedeq.diagnose import diagnose
 from sharedeq.solution import EQUILIBRIUM, NOT_VERIFIED, UNDECIDED
 
@@ -128,7 +128,7 @@ def test_a_qvi_is_judged_with_its_shadow_at_the_point():
     assert sol.vi_checks.to_dict("index") == {"(qvi: y[1], y[2])": {
         "convexity": "convex", "verdict": VI_SOLUTION, "reason": "convex constraints k (<=)"}}
     m.s[1].value, m.y[1].value = 0.0, 0.0      # another point: there K is not proven convex
-    assert vi_checks(problem)["verdict"].tolist() == [VI_KKT_POINT]
+    assert sq.vi_checks(problem)["verdict"].tolist() == [VI_KKT_POINT]
 
 
 def test_a_qvi_on_a_moving_nonconvex_set_is_no_more_than_a_kkt_point():
