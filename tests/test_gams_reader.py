@@ -459,3 +459,14 @@ solve m using emp;
     assert model.empinfo == "equilibrium\nmin obj(1) x('1') def('1')\nmin obj(2) x('2') def('2')\n\n"
     model.solve()
     assert [pyo.value(model.model.x[k]) for k in "12"] == pytest.approx([1, 2], abs=1e-8)
+
+
+def test_a_condition_free_of_the_sum_index_is_tested_once_with_the_same_result(tmp_path):
+    model = read("""Set i / 1*3 /, j / 1*2 /;
+Parameter a(i) / 1 1, 2 2, 3 3 /, on(j) / 2 1 /, s(j), t(j);
+s(j) = sum(i, a(i)$on(j));
+t(j) = sum(i, (a(i)$(ord(i) > 1))$on(j));
+Variable z; Equation e; e.. z =e= sqr(z - 1);
+Model m / e /; solve m using mcp;
+""", tmp_path)
+    assert model.parameters["s"] == {"2": 6.0} and model.parameters["t"] == {"2": 5.0}

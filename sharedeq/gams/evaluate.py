@@ -142,6 +142,7 @@ class Interpreter:
         self.solves: list[Solve] = []
         self.model_options: dict[str, dict] = {}
         self.variable_mode = None                   # while building: callable(GVariable, key) -> Pyomo var
+        self._names: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------------------ errors
     def error(self, message, node=None, line=None, col=None) -> GamsError:
@@ -501,7 +502,14 @@ class Interpreter:
         return 1.0 if {"lt": a < b, "le": a <= b, "eq": a == b, "ne": a != b, "ge": a >= b, "gt": a > b}[op] else 0.0
 
     def aggregate(self, node: Agg, env):
-        values = [self.value(node.body, inner) for inner in self.domain_envs(node.domain, env, node)]
+        body = node.body
+        if node.op == "sum":                    # sum(j, a(j)$c) with c free of j: test c once, not per j
+            bound = {n.lower() for item in node.domain.items for n in (*item.names, item.set)}
+            while type(body) is Dollar and not (self.names(body.condition) & bound):
+                if not self.truth(body.condition, env):
+                    return 0.0
+                body = body.value
+        values = [self.value(body, inner) for inner in self.domain_envs(node.domain, env, node)]
         if node.op == "sum":
             numbers = [v for v in values if type(v) is float or type(v) is int]
             others = [v for v in values if not (type(v) is float or type(v) is int)]
@@ -707,6 +715,40 @@ class Interpreter:
         if isinstance(arg, Index):
             return self.index_label(arg, env, node)
         raise self.error("sameas() takes set indices or quoted labels", node)
+
+    def names(self, node) -> frozenset:
+        """Every name (symbol or index, lower-case) that an expression mentions; cached per node (the cache
+        holds the node, so its id is not reused while the cache lives)."""
+        hit = self._names.get(id(node))
+        if hit is not None:
+            return hit[1]
+        kind = type(node)
+        if kind is Ref:
+            names = {node.name.lower()}
+            for index in node.indices or ():
+                if index.kind != "label":
+                    names.add(index.value.lower())
+                if index.lag is not None:
+                    names |= self.names(index.lag)
+        elif kind is Index:
+            names = {node.value.lower()} if node.kind != "label" else set()
+        elif kind is Agg:
+            names = set(self.names(node.body))
+            names |= self.names(node.domain.condition) if node.domain.condition is not None else set()
+            names |= {n.lower() for item in node.domain.items for n in (*item.names, item.set)}
+        elif kind is Binary:
+            names = self.names(node.left) | self.names(node.right)
+        elif kind is Dollar:
+            names = self.names(node.value) | self.names(node.condition)
+        elif kind is Unary:
+            names = set(self.names(node.operand))
+        elif kind is Call:
+            names = set().union(*(self.names(a) for a in node.args))
+        else:
+            names = set()
+        found = frozenset(names)
+        self._names[id(node)] = (node, found)
+        return found
 
     # ------------------------------------------------------------------------------ put files
     def put(self, statement: Put, env):
