@@ -68,14 +68,26 @@ class GamsModel:
 def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
     """Read the GAMS model in the file ``path`` (or the string ``text``) up to its first ``solve`` statement.
 
-    The subset read: ``Set``/``Alias`` (ranges ``1*10``, several dimensions, quoted labels, explanatory text),
-    ``Parameter``/``Scalar``/``Table`` with data, assignments (with ``$`` conditions, ``sum``/``prod``/``smin``/
-    ``smax``, ``ord``, ``card``, lags ``t-1``), ``Variable`` types and ``.lo``/``.up``/``.l``/``.fx``,
-    ``Equation`` definitions (``=e=``, ``=g=``, ``=l=``, ``=n=``), ``Model`` (with ``e.x`` pairs or ``/all/``),
-    ``solve ... using emp|mcp|nlp|lp``, ``loop``/``if``, ``file``/``put`` (for the empinfo), comments,
-    ``$title``, ``$set``/``%name%``, ``$onecho``. The empinfo text comes from ``empinfo`` if given, else from
-    what the file writes to ``%emp.info%`` (``put`` or ``$onecho``), else from ``empinfo.txt`` beside the file.
-    ``defines`` sets ``%name%`` values (as ``gams --name=value``).
+    The subset read (anything else is a :class:`GamsError` naming the file, line and column):
+
+    * data: ``Set`` (ranges ``1*10``, ``t01*t12``, ``a*d``; several dimensions, ``(a,b).c``; quoted labels;
+      explanatory text; subsets; ``Singleton Set``), ``Alias``, ``Parameter``/``Scalar`` with ``/ data /``,
+      ``Table`` (continuation blocks ``+``), assignments with ``$`` conditions on either side, ``sum``, ``prod``,
+      ``smin``, ``smax``, ``ord``, ``card``, ``sameas``, lags ``t-1``, ``t+ord(l)``, ``t--1``, set assignments
+      (``yes``/``no``), ``loop``, ``if``/``else``, the common functions;
+    * the model: ``Variable`` types (``positive``, ``negative``, ``free``; discrete types refused where used),
+      ``.lo``, ``.up``, ``.l``, ``.fx``; ``Equation`` definitions (``=e=``, ``=g=``, ``=l=``, ``=n=``, domains
+      with ``$`` conditions or subsets, instance by instance); ``Model`` with ``/all/``, equation lists or MCP
+      pairs ``e.x``; ``solve ... using emp|mcp|nlp|lp|qcp|dnlp [minimizing|maximizing obj]``;
+    * around it: ``*`` and ``$ontext`` comments, ``$eolcom``/``$inlinecom``, ``$title``, ``$set``/``%name%``,
+      ``$if``/``$ifi`` (``set``, ``A == B``), ``$eval``, ``$macro``, ``$include``, ``$exit``, ``$onecho``/``$echo``,
+      ``file``/``put``/``putclose`` (the empinfo); ``display``, ``option``, ``abort`` and listing options are
+      skipped; solver option files are ignored with a note except JAMS's ``SharedEqu``.
+
+    The empinfo text comes from ``empinfo`` if given, else from what the file writes to ``%emp.info%`` (``put``
+    or ``$onecho``), else from ``empinfo.txt`` beside the file. ``defines`` sets ``%name%`` values (as
+    ``gams --name=value``). Notes (what was read but changes nothing) are warned as :class:`GamsNote` and kept
+    in ``notes``.
     """
     from sharedeq.gams.build import ModelBuilder
     from sharedeq.gams.evaluate import Interpreter

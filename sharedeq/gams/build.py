@@ -107,7 +107,7 @@ class ModelBuilder:
                                     f"{set_name} (domain violation)", node)
         if symbol.component is None:
             component = pyo.Var(pyo.Any, dense=False) if symbol.domain else pyo.Var()
-            self.model.add_component(_component_name(self.model, symbol.name), component)
+            self.model.add_component(self.component_name(symbol.name), component)
             symbol.component = component
             self.variables.append(symbol)
         var = symbol.component[_pyomo_key(key)] if symbol.domain else symbol.component
@@ -237,6 +237,13 @@ class ModelBuilder:
                                 f"an inequality pairs with a bounded variable (use =e= or =n=)", equation.definition)
         return body if (relation == "g") == (lower is not None) else -body
 
+    def component_name(self, name: str) -> str:
+        """The GAMS name, or (noted) ``name_`` where the Pyomo model already has that attribute (``values``)."""
+        free = _component_name(self.model, name)
+        if free != name:
+            self.it.notes.append(f"{name} is called {free} in the Pyomo model ({name} is a Pyomo block attribute)")
+        return free
+
     def add(self, equation, rows, scalar, indexed):
         if not rows:
             self.it.notes.append(f"equation {equation.name} has no instances (its domain or condition is empty)")
@@ -245,7 +252,7 @@ class ModelBuilder:
             component = scalar(rows, ())
         else:
             component = indexed(rows)
-        self.model.add_component(_component_name(self.model, equation.name), component)
+        self.model.add_component(self.component_name(equation.name), component)
 
 
 _RELATION_TEXT = {"e": "=", "g": ">=", "l": "<="}
