@@ -1035,9 +1035,11 @@ def vi_convexity(problem, block, tol=1e-7) -> Convexity:
     pseudo = Agent(label, 0, "min", [pair.variable for pair in members], list(problem.vi_blocks[block].constraints))
     held = {id(pair.parameter): _value_of(pair.variable) for pair in members if pair.parameter is not None}
     convexity, _ = _analyse(_program(problem, pseudo, held=held), tol)
+    copies = [pair.parameter.name for pair in members if pair.parameter is not None]
+    shadows = f", with the shadow copies {', '.join(copies)} at the point" if copies else ""
     if convexity.verdict == CONVEX:
-        return Convexity(CONVEX, convexity.reason.removeprefix("linear objective; "))
-    return Convexity(UNKNOWN, f"{convexity.reason} (the set may still be convex, but that is not shown)")
+        return Convexity(CONVEX, convexity.reason.removeprefix("linear objective; ") + shadows)
+    return Convexity(UNKNOWN, f"{convexity.reason}{shadows} (the set may still be convex, but that is not shown)")
 
 
 def vi_checks(problem, tol=1e-7) -> pd.DataFrame:

@@ -126,7 +126,8 @@ def test_a_qvi_is_judged_with_its_shadow_at_the_point():
     assert (sol.value(m.y[1]), sol.value(m.y[2]), sol.multiplier(m.k)) == pytest.approx((1.0, 0.0, 1.0), abs=1e-7)
     assert sol.status == EQUILIBRIUM
     assert sol.vi_checks.to_dict("index") == {"(qvi: y[1], y[2])": {
-        "convexity": "convex", "verdict": VI_SOLUTION, "reason": "convex constraints k (<=)"}}
+        "convexity": "convex", "verdict": VI_SOLUTION,
+        "reason": "convex constraints k (<=), with the shadow copies s[1], s[2] at the point"}}
     m.s[1].value, m.y[1].value = 0.0, 0.0      # another point: there K is not proven convex
     assert sq.vi_checks(problem)["verdict"].tolist() == [VI_KKT_POINT]
 
