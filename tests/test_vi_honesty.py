@@ -180,6 +180,20 @@ def test_a_vi_whose_function_alone_cannot_vanish_is_not_called_infeasible():
     assert (sol.value(m.x), sol.multiplier(m.k)) == pytest.approx((1.0, 2.0), abs=1e-8)
 
 
+def test_a_failed_vi_solve_is_not_misdiagnosed_as_infeasible():
+    """F(x) = -1 - x < 0 on x >= 0 with K = {x >= -5}: K never binds, F + u = F pushes x up forever, so there is
+    no solution and the solve fails; but every constraint can hold, so the diagnosis must not say infeasible
+    (read alone, F >= 0 cannot hold: that is not a constraint of the VI)."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, None), initialize=0.0)
+    m.k = pyo.Constraint(expr=m.x >= -5)
+    problem = sq.EquilibriumProblem(m)
+    problem.add_vi(-1 - m.x, m.x, constraints=m.k)
+    sol = problem.solve()
+    assert not sol.converged
+    assert not [f for f in sol.diagnosis if f.kind == "infeasible"]
+
+
 def test_the_constraints_of_a_vi_are_part_of_the_feasibility_diagnosis():
     m = pyo.ConcreteModel()
     m.x = pyo.Var(initialize=0.0)
