@@ -470,3 +470,18 @@ Variable z; Equation e; e.. z =e= sqr(z - 1);
 Model m / e /; solve m using mcp;
 """, tmp_path)
     assert model.parameters["s"] == {"2": 6.0} and model.parameters["t"] == {"2": 5.0}
+
+
+def test_implicit_sets_and_model_algebra(tmp_path):
+    model = read("""Set i;
+Parameter c(i<) / a 1, b 2 /;
+Variable x(i), z; Equation e1(i), e2, e3;
+e1(i).. x(i) =e= c(i);
+e2.. z =e= sum(i, sqr(x(i)));
+e3.. z =e= 0;
+Model base / e1, e3 /;
+Model m / base + e2 - e3 /;
+solve m using nlp minimizing z;
+""", tmp_path)
+    assert model.sets["i"] == ["a", "b"]
+    assert {c.name for c in model.model.component_objects(pyo.Constraint)} == {"e1", "e2"}

@@ -51,29 +51,33 @@ class ModelBuilder:
         return out
 
     def _collect(self, model: GModel, out, seen):
-        if model.entries == "all":
-            for symbol in self.it.symbols.values():
-                if isinstance(symbol, GEquation) and symbol.definition is not None and symbol.name.lower() not in seen:
-                    seen.add(symbol.name.lower())
-                    out.append((symbol, None, model))
-            return
-        for equation_name, variable_name in model.entries:
-            symbol = self.it.symbol(equation_name, model)
-            if isinstance(symbol, GModel):
-                self._collect(symbol, out, seen)
-                continue
-            if not isinstance(symbol, GEquation):
-                raise self.it.error(f"model {model.name}: '{equation_name}' is not an equation", model)
-            if symbol.definition is None:
-                raise self.it.error(f"model {model.name}: equation {symbol.name} is declared but never defined "
-                                    f"(no '{symbol.name}..' statement)", model)
-            variable = None
-            if variable_name is not None:
-                variable = self.it.symbol(variable_name, model, (GVariable,))
-            if symbol.name.lower() in seen:
-                continue
-            seen.add(symbol.name.lower())
-            out.append((symbol, variable, model))
+        """Add ``model``'s equations to ``out`` in order: ``all``, other models, ``e`` or ``e.x``; "-" removes."""
+        for name, variable_name, sign in model.entries:
+            if name.lower() == "all" and name.lower() not in self.it.symbols:
+                found = [(e, None) for e in self.it.symbols.values() if isinstance(e, GEquation) and e.definitions]
+            else:
+                symbol = self.it.symbol(name, model)
+                if isinstance(symbol, GModel):
+                    inner, inner_seen = [], set()
+                    self._collect(symbol, inner, inner_seen)
+                    found = [(e, v) for e, v, _ in inner]
+                elif isinstance(symbol, GEquation):
+                    if not symbol.definitions and sign == "+":
+                        raise self.it.error(f"model {model.name}: equation {symbol.name} is declared but never "
+                                            f"defined (no '{symbol.name}..' statement)", model)
+                    variable = None if variable_name is None else \
+                        self.it.symbol(variable_name, model, (GVariable,))
+                    found = [(symbol, variable)]
+                else:
+                    raise self.it.error(f"model {model.name}: '{name}' is not an equation", model)
+            for equation, variable in found:
+                key = equation.name.lower()
+                if sign == "-":
+                    out[:] = [entry for entry in out if entry[0] is not equation]
+                    seen.discard(key)
+                elif key not in seen:
+                    seen.add(key)
+                    out.append((equation, variable, model))
 
     def generate(self, equation: GEquation) -> dict:
         """``key -> (lhs, relation, rhs)`` Pyomo expressions for every instance of ``equation``."""

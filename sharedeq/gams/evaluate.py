@@ -246,6 +246,12 @@ class Interpreter:
         for name in d.domain:
             if name != "*":
                 self.set_of(name, d)
+        for position in d.implicit:                  # p(i<) / a 1 /: the labels of the data make set i
+            gset = self.set_of(d.domain[position], d)
+            labels = d.data if d.kind == "set" else list(d.data or {})
+            for key in labels or ():
+                gset.elements[(self.label(key[position]),)] = None
+            gset.changed()
         if d.kind == "set":
             domain = d.domain or ("*",) * (len(d.data[0]) if d.data else 1)    # no domain: as wide as its data
             gset = self.declare(d.name, GSet(d.name, domain, line=d.line), d)

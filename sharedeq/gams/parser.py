@@ -125,6 +125,7 @@ class Declaration:
     col: int
     vartype: str | None = None
     singleton: bool = False
+    implicit: tuple[int, ...] = ()       # domain positions written 'i<': the data adds their elements
 
 
 @dataclass
@@ -159,10 +160,11 @@ class EquationDefinition:
 
 @dataclass
 class ModelStatement:
-    """``Model name / entries /``: entries (equation, variable or None) in order, or "all"."""
+    """``Model name / entries /``: (name, paired variable or None, "+" or "-") in order; the name is an
+    equation, another model, or ``all``; "-" takes it out (``/ m1 + e2 - e1 /``)."""
 
     name: str
-    entries: list | str
+    entries: list
     line: int
     col: int
 
@@ -274,6 +276,7 @@ class _Parser:
         self.s = scanner
         self.file_names = set()
         self.declared = set()                   # symbol names: a parameter may be called gamma or sign
+        self.implicit = []                      # positions of the last domain written 'i<'
         self.in_put = False
 
     def error(self, message, token=None):
@@ -374,6 +377,7 @@ class _Parser:
                 return out              # GAMS lets a keyword end a declaration statement without ';'
             name = s.ident(f"the name of a {kind}")
             self.declared.add(name.value.lower())
+            self.implicit = []
             domain = () if scalar else self.domain_names()
             text = self.explanatory_text(name)
             data = None
@@ -383,13 +387,14 @@ class _Parser:
                                      f"attributes (x.lo(i) = ...) instead", name)
                 data = self.set_data() if kind == "set" else self.parameter_data(len(domain), name)
             out.append(Declaration(kind, name.text, domain, text, data, name.line, name.col,
-                                   vartype, singleton))
+                                   vartype, singleton, tuple(self.implicit)))
             s.accept(",")
         self.end_statement()
         return out
 
     def domain_names(self) -> tuple[str, ...]:
         s = self.s
+        self.implicit = []
         if not s.at("(", "["):
             return ()
         close = {"(": ")", "[": "]"}[s.next().value]
@@ -399,8 +404,8 @@ class _Parser:
                 names.append("*")
             else:
                 names.append(s.ident("a set name in the domain").text)
-                if s.accept("<"):
-                    raise self.error("implicit set definitions (i<) are not supported")
+                if s.accept("<"):               # p(i<) / a 1, b 2 /: the data defines set i
+                    self.implicit.append(len(names) - 1)
             if s.accept(close):
                 return tuple(names)
             s.expect(",", "between domain sets")
@@ -538,17 +543,16 @@ class _Parser:
             name = s.ident("the name of a model")
             self.explanatory_text(name)
             s.expect("/", f"before the equations of model {name.text}")
-            if s.accept("all"):
-                entries = "all"
-            else:
-                entries = []
-                while not s.at("/"):
-                    equation = s.ident("an equation name").text
-                    variable = None
-                    if s.accept("."):
-                        variable = s.ident("the variable paired with the equation").text
-                    entries.append((equation, variable))
-                    s.accept(",")
+            entries = []
+            while not s.at("/"):
+                sign = "-" if s.accept("-") else "+"
+                s.accept("+")
+                equation = s.ident("an equation name").text
+                variable = None
+                if s.accept("."):
+                    variable = s.ident("the variable paired with the equation").text
+                entries.append((equation, variable, sign))
+                s.accept(",")
             s.expect("/")
             out.append(ModelStatement(name.text, entries, name.line, name.col))
             s.accept(",")
