@@ -485,3 +485,21 @@ solve m using nlp minimizing z;
 """, tmp_path)
     assert model.sets["i"] == ["a", "b"]
     assert {c.name for c in model.model.component_objects(pyo.Constraint)} == {"e1", "e2"}
+
+
+def test_a_solve_inside_a_loop_and_put_files_rewritten_after_putclose(tmp_path):
+    with pytest.warns(GamsNote, match="inside the loop of line 6"):
+        model = read("""Set k / up, down /; Scalar sense;
+Variable x, obj; Equation def;
+def.. obj =e= sqr(x - 3);
+Model m / def /;
+file info / '%emp.info%' /;
+loop(k,
+   putclose info 'min obj x def' /;
+   putclose info 'equilibrium' / 'min obj x def' /;
+   solve m using emp;
+);
+""", tmp_path)
+    assert model.empinfo == "equilibrium\nmin obj x def\n\n"
+    model.solve()
+    assert pyo.value(model.model.x) == pytest.approx(3)

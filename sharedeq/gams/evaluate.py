@@ -122,6 +122,14 @@ class GModel:
     col: int = 0
 
 
+class SolveReached(Exception):
+    """A solve statement met inside a loop or if: reading stops there."""
+
+    def __init__(self, statement):
+        super().__init__(statement)
+        self.statement = statement
+
+
 class Missing(Exception):
     """A reference whose lag leaves its set: the term is 0."""
 
@@ -143,6 +151,7 @@ class Interpreter:
         self.model_options: dict[str, dict] = {}
         self.variable_mode = None                   # while building: callable(GVariable, key) -> Pyomo var
         self._names: dict[int, tuple] = {}
+        self.closed: set[str] = set()               # put files closed by putclose
 
     # ------------------------------------------------------------------------------ errors
     def error(self, message, node=None, line=None, col=None) -> GamsError:
@@ -199,6 +208,15 @@ class Interpreter:
                 for item in statement:
                     self.execute(item, {})
                 continue
+            if isinstance(statement, Loop | If):
+                try:
+                    self.execute(statement, {})
+                except SolveReached as reached:
+                    where = f"the {type(statement).__name__.lower()} of line {statement.line}"
+                    self.notes.append(f"the solve on line {reached.statement.line} inside {where} is read as it is "
+                                      f"first reached; what follows is not")
+                    return reached.statement
+                continue
             if isinstance(statement, Solve):
                 later = len(re.findall(r"(?i)(?:^|;)\s*solve\s", rest()))
                 if later:
@@ -235,8 +253,8 @@ class Interpreter:
             branch = statement.then if self.truth(statement.condition, env) else statement.otherwise
             for item in branch:
                 self.execute(item, env)
-        elif kind is Solve:
-            raise self.error("a solve inside a loop or if is not supported", statement)
+        elif kind is Solve:                    # inside a loop or if: the first one reached is the model read
+            raise SolveReached(statement)
         elif kind is Skipped:
             pass
         else:
@@ -765,6 +783,9 @@ class Interpreter:
         path = self.files.get(self.current_file)
         if path is None:
             raise self.error(f"put to '{statement.file}', which is not a declared file", statement)
+        if path in self.closed and not self.model_options.get(self.current_file, {}).get("ap"):
+            self.written[path] = []             # a put after putclose starts the file again (unless f.ap = 1)
+        self.closed.discard(path)
         chunks = self.written.setdefault(path, [])
         tight_before = False
         for item in statement.items:
@@ -790,6 +811,7 @@ class Interpreter:
             tight_before = tight
         if statement.close:
             chunks.append("\n")
+            self.closed.add(path)
             self.current_file = None if statement.file is None else self.current_file
 
     def is_model_symbol(self, ref: Ref) -> bool:
