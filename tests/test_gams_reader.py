@@ -503,3 +503,24 @@ loop(k,
     assert model.empinfo == "equilibrium\nmin obj x def\n\n"
     model.solve()
     assert pyo.value(model.model.x) == pytest.approx(3)
+
+
+def test_ifthen_blocks(tmp_path):
+    model = read("""$set mode ve
+$ifThen.m %mode% == gne
+Scalar chosen / 1 /;
+$elseIf.m %mode% == ve
+Scalar chosen / 2 /;
+$  ifThenI VE == NOPE
+Scalar nested / 1 /;
+$  else
+Scalar nested / 2 /;
+$  endIf
+$else.m
+Scalar chosen / 3 /;
+$endIf.m
+Variable z; Equation e; e.. z =e= sqr(z - chosen - nested);
+Model m / e /; solve m using mcp;
+""", tmp_path)
+    assert (model.parameters["chosen"], model.parameters["nested"]) == (2.0, 2.0)
+    assert "line 1, col 1: $ifThen without $endIf" in error_in("$ifThen a == a\nSet i;\n", tmp_path)

@@ -1,12 +1,14 @@
 """GAMS source text -> tokens: the dollar control options, comments, ``%name%`` substitution, then a scanner.
 
-:func:`preprocess` handles what GAMS's compiler handles before parsing, line by line, and keeps line numbers
-(a removed line becomes blank): ``*`` comments in column 1, ``$ontext``/``$offtext``, end-of-line and in-line
-comments once switched on (``$eolcom #``, ``$oneolcom``: ``!!``, ``$inlinecom /* */``), ``$title``,
-``$set``/``$setglobal``/``$setlocal`` with ``%name%`` substitution and ``$if [not] set NAME ...``, and
-``$onecho > FILE`` ... ``$offecho`` / ``$echo TEXT > FILE`` (the text is kept by file name: empinfo and option
-files). Listing options (``$offlisting``, ``$onempty``, ...) change nothing here and are skipped; any other
-control option is refused with its line.
+:func:`preprocess` handles what GAMS's compiler handles before parsing, line by line, and records where each
+line came from (a removed line becomes blank): ``*`` comments in column 1, ``$ontext``/``$offtext``,
+end-of-line and in-line comments once switched on (``$eolcom #``, ``$oneolcom``: ``!!``, ``$inlinecom /* */``),
+``$title``, ``$set``/``$setglobal``/``$setlocal``/``$eval`` with ``%name%`` substitution, ``$if``/``$ifi``
+(``[not] set NAME``, ``A == B``) and ``$ifThen``/``$elseIf``/``$else``/``$endIf`` blocks, ``$macro``,
+``$include`` (a file beside the model), ``$exit``, and ``$onecho > FILE`` ... ``$offecho`` /
+``$echo TEXT > FILE`` (the text is kept by file name: empinfo and option files). Listing options
+(``$offlisting``, ``$onempty``, ...) change nothing here and are skipped; any other control option is refused
+with its line.
 
 :class:`Scanner` reads the cleaned text on demand in two modes, because GAMS has two lexical grammars: code
 (identifiers, numbers, operators, quoted text) and data lists, whose labels may contain ``-`` and ``+``
@@ -86,11 +88,11 @@ _REFUSED = {
     "libinclude": "$libinclude is not supported",
     "gdxin": "$gdxin (data from GDX files) is not supported: write the data in the model",
     "load": "$load (data from GDX files) is not supported: write the data in the model",
-    "ifthen": "$ifThen blocks are not supported",
     "goto": "$goto is not supported",
     "onembeddedcode": "embedded code is not supported",
 }
 _SYSTEM = {"emp.info": "%emp.info%", "gams.emp": "%gams.emp%"}
+_BLOCK_WORDS = ("ifthen", "iftheni", "ifthene", "elseif", "elseifi", "elseife", "else", "endif")
 _VARIABLE = re.compile(r"%([A-Za-z_][\w.]*)%")
 
 
@@ -113,6 +115,7 @@ class _Preprocessor:
         self.eolcom, self.eol_on = "!!", False
         self.inline, self.inline_on = ("/*", "*/"), False
         self.macros: dict[str, tuple[list[str], str]] = {}
+        self.blocks: list[dict] = []        # open $ifThen blocks
         self.skip_continuation = 0          # lines of a multi-line $macro still to blank
 
     def error(self, message, line, col=None):
@@ -120,6 +123,8 @@ class _Preprocessor:
 
     def run(self) -> Source:
         self.process(self.original, self.path)
+        if self.blocks:
+            raise self.error("$ifThen without $endIf", self.blocks[-1]["line"], 1)
         return Source(self.path, self.original, self.lines, self.echoes, self.title, self.notes, self.origins,
                       self.texts)
 
@@ -178,6 +183,11 @@ class _Preprocessor:
                     echo[1].append(self.substitute(raw, number) if echo[2] else raw)
                 continue
             if head == "*":
+                continue
+            if head == "$" and word in _BLOCK_WORDS:
+                self.block(word, raw, number)
+                continue
+            if not self.active():
                 continue
             if head == "$":
                 if word == "macro":
@@ -349,6 +359,15 @@ class _Preprocessor:
         """``$if [not] TEST ACTION``: TEST is ``set NAME`` (also setglobal, setlocal, setenv), ``exist FILE`` /
         ``dexist DIR`` (taken as false: no files are read), or ``A == B`` (``$ifi``: ignoring case); ACTION is a
         control option (``$set``, ``$exit``, ...) or a line of code."""
+        holds, action = self.test(rest, number, fold)
+        if not holds or not action:
+            return None
+        if not action.startswith("$"):
+            return ("code", action)
+        return self.control(action, number)
+
+    def test(self, rest, number, fold=False) -> tuple[bool, str]:
+        """The test of ``$if``/``$ifThen``: whether it holds, and the text after it (the action)."""
         rest = self.substitute(rest, number)
         m = re.match(r"(not\s+)?(.*)$", rest.strip(), re.IGNORECASE | re.DOTALL)
         negate, body = bool(m.group(1)), m.group(2)
@@ -368,12 +387,33 @@ class _Preprocessor:
             left, right, action = compare.groups()
             left, right = left.strip("'\""), right.strip("'\"")
             holds = left.lower() == right.lower() if fold else left == right
-        action = action.strip()
-        if negate == holds or not action:
-            return None
-        if not action.startswith("$"):
-            return ("code", action)
-        return self.control(action, number)
+        return holds != negate, action.strip()
+
+    def block(self, word, raw, number):
+        """``$ifThen[I] TEST`` ... ``$elseIf[I] TEST`` ... ``$else`` ... ``$endIf`` (a ``.label`` after the word
+        is allowed): the lines of the first branch whose test holds are read, the others skipped."""
+        rest = re.sub(r"^\$\s*[A-Za-z]+(\.\w+)?", "", raw).strip()
+        fold = word.endswith("i") and word not in ("endif",)
+        if word in ("ifthene", "elseife"):
+            raise self.error(f"${word} (a numeric test) is not supported", number, 1)
+        if word in ("ifthen", "iftheni"):
+            outer = self.active()
+            holds = outer and self.test(rest, number, fold)[0]
+            self.blocks.append({"outer": outer, "taken": holds, "active": holds, "line": number})
+            return
+        if not self.blocks:
+            raise self.error(f"${word} without $ifThen", number, 1)
+        top = self.blocks[-1]
+        if word in ("elseif", "elseifi"):
+            holds = top["outer"] and not top["taken"] and self.test(rest, number, fold)[0]
+            top["active"], top["taken"] = holds, top["taken"] or holds
+        elif word == "else":
+            top["active"], top["taken"] = top["outer"] and not top["taken"], True
+        else:
+            self.blocks.pop()
+
+    def active(self) -> bool:
+        return all(b["active"] for b in self.blocks)
 
     def echo(self, word, rest, number):
         append = ">>" in rest
