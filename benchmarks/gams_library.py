@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args(argv)
     rows = table(args.models)
-    shown = rows.drop(columns=["source"]) if not args.markdown else rows
+    shown = rows if args.markdown else rows.drop(columns=["source"]).assign(why=rows["why"].str.slice(0, 100))
     with pd.option_context("display.width", 250, "display.max_colwidth", 90, "display.max_rows", 200):
         print(shown.to_markdown(index=False, floatfmt=".1e") if args.markdown else shown.to_string(index=False))
     read, ok = (rows["read"] == "yes").sum(), rows["ok"].sum()

@@ -23,7 +23,6 @@ KNOWN_FAILURES = {
                   "reader wants the agent's variables listed after the objective",
     "bard_bilevel": "EMP 'bilevel' with an objective variable defined by an equation (objout =e= ...): the "
                     "upper level's objective is not resolved to its definition",
-    "braess": "'Alias (j,i)' with the new name first is refused (unknown symbol 'j')",
 }
 
 

@@ -3,19 +3,20 @@
 Run ``python -m cases.gams.references`` to recompute every reference and rewrite ``references.json``; the
 benchmark (``benchmarks/gams_library.py``) and the tests (``tests/test_gams_library.py``) only read the JSON.
 
-Nothing here uses sharedeq or the GAMS reader. Each mixed complementarity problem ``F(z) _|_ lb <= z <= ub``
-is the model's equations written again by hand in numpy and solved by :func:`solve_mcp`: scipy's
-``least_squares`` on the Fischer-Burmeister residual, then accepted only if the natural residual
-``|z - mid(lb, ub, z - F(z))|`` is below 1e-9 (relative to the size of ``F``'s terms). Linear programs use
-``scipy.optimize.linprog`` (HiGHS) and its duals; small games have closed forms derived in the docstrings.
-Sign convention of the pairs, as in GAMS: a ``=g=`` row ``lhs >= rhs`` is ``F = lhs - rhs``, a ``=l=`` row
-``lhs <= rhs`` is ``F = rhs - lhs``.
+Nothing here uses sharedeq or the GAMS reader, except VONTHMCP's verified point (see :func:`vonthmcp`). Each
+mixed complementarity problem ``F(z) _|_ lb <= z <= ub`` is the model's equations written again by hand in
+numpy and solved by :func:`solve_mcp`: scipy's ``least_squares`` on the Fischer-Burmeister residual, accepted
+only if the natural residual ``max |z - mid(lb, ub, z - F(z))|`` is below 1e-9 (1e-7 for PIES, whose rows are
+in the thousands). Linear programs use ``scipy.optimize.linprog`` (HiGHS) and its duals; small games have
+closed forms derived in the docstrings. Sign convention of the pairs, as in GAMS: a ``=g=`` row
+``lhs >= rhs`` is ``F = lhs - rhs``, a ``=l=`` row ``lhs <= rhs`` is ``F = rhs - lhs``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -225,7 +226,12 @@ def wallmcp():
 
 # ------------------------------------------------------------------------------------------- vonthmcp
 def vonthmcp():
-    """Von Thunen economy: 12 rings x 4 crops, the worker's wage fixed at 1."""
+    """Von Thunen economy: 12 rings x 4 crops, the worker's wage fixed at 1. NOT an independent solve: the
+    Fischer-Burmeister least squares does not converge on this degenerate MCP (most outputs and rents sit at
+    their bounds with zero slack) even from a start rounded to two digits. The reference is the point sharedeq
+    finds from the GAMS file, accepted only if the MCP written here in numpy holds there (natural residual
+    below 1e-9): it certifies that the point solves the published equations, not that it is the only
+    solution."""
     R, C = [f"r{k}" for k in range(1, 13)], ["wheat", "rice", "corn", "barley"]
     nr, nc = len(R), len(C)
     d = 5 * (2 * np.arange(1, nr + 1) - 1.0)
@@ -260,12 +266,27 @@ def vonthmcp():
     lb[ip0:] = 0.1
     ub = np.full(n, INF)
     lb[iwl] = ub[iwl] = 1.0
-    z0 = np.ones(n)
-    z0[sl["ip"]] = 0
-    z, res = solve_mcp(F, lb, ub, z0)
-    names = ([f"cst[{r},{c}]" for r in R for c in C] + [f"y[{r},{c}]" for r in R for c in C]
-             + [f"ip[{r}]" for r in R] + [f"pk[{r}]" for r in R] + ["wp", "wl"] + [f"p[{c}]" for c in C])
-    return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
+    z = _sharedeq_point("vonthmcp.gms", names := [f"cst[{r},{c}]" for r in R for c in C]
+                        + [f"y[{r},{c}]" for r in R for c in C] + [f"ip[{r}]" for r in R] + [f"pk[{r}]" for r in R]
+                        + ["wp", "wl"] + [f"p[{c}]" for c in C])
+    res = natural_residual(z, F(z), lb, ub)
+    if not res <= 1e-9:
+        raise RuntimeError(f"sharedeq's point does not solve the numpy MCP: natural residual {res:.2e}")
+    return _named(names, z), ("sharedeq's solution of the GAMS file, verified in numpy: natural residual of the "
+                              f"MCP written by hand {res:.1e} (uniqueness not established)")
+
+
+def _sharedeq_point(file, names):
+    """The values of ``names`` at the solution sharedeq finds for ``file`` (only for :func:`vonthmcp`)."""
+    import pyomo.environ as pyo
+
+    import sharedeq
+
+    gams = sharedeq.read_gams(HERE / file)
+    solution = gams.solve()
+    solution.load()
+    values = {v.name: v.value for v in gams.model.component_data_objects(pyo.Var)}
+    return np.array([values[name] for name in names])
 
 
 # ------------------------------------------------------------------------------------------- oligomcp
@@ -311,8 +332,9 @@ def smallmcp():
     return _named(names, z), "closed form: the benchmark social accounting matrix (natural residual 0 in numpy)"
 
 
-def markusen_m51():
-    """M51 monopoly: the benchmark (X = Y = W = 1, PX = 1.25, ...) checked in numpy, then solved from a shift."""
+def markusen_m51(markup=None):
+    """M51 monopoly, solved in numpy from a start off the benchmark (X = Y = W = 1, PX = 1.25, ...); ``markup``
+    fixes MARKUP (0: marginal-cost pricing, the model's second solve)."""
     sigma, endows, endowl = 9.0, 88.0, 92.0
     A = 0.5 ** (1 / (1 - sigma))
 
@@ -335,14 +357,17 @@ def markusen_m51():
 
     lb, ub = np.zeros(12), np.full(12, INF)
     lb[4] = ub[4] = 1
+    if markup is not None:
+        lb[11] = ub[11] = markup
     z0 = np.array([1.1, 0.9, 1.05, 1.2, 1, 1.02, 0.97, 1.03, 170, 25, 0.45, 0.25])
     z, res = solve_mcp(F, lb, ub, z0)
     names = ["X", "Y", "W", "PX", "PY", "PU", "PW", "PZ", "CONS", "ENTRE", "SHAREX", "MARKUP"]
     return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
 
 
-def markusen_m53():
-    """M53 Cournot oligopoly with free entry: benchmark N = 5 firms, markup 1/N (solved from a shifted start)."""
+def markusen_m53(endow=1.0):
+    """M53 Cournot oligopoly with free entry (benchmark N = 5 firms, markup 1/N), solved from a shifted start;
+    ``endow`` scales both endowments (2: the model's second solve)."""
     def F(z):
         X, Y, W, N, PX, PY, PU, PF, PZ, PW, CONS, ENTRE, MARKUP = z
         return np.array([
@@ -354,11 +379,11 @@ def markusen_m53():
             Y * 100 - 0.5 * CONS / PY,                                              # DY.PY
             W * 200 - CONS / PU,                                                    # DW.PU
             N * 4 - ENTRE / PF,                                                     # DF.PF
-            100 - 0.4 * PW ** 0.6 * PZ ** -0.6 * Y * 100 - 0.6 * PW ** 0.4 * PZ ** -0.4 * X * 80
+            100 * endow - 0.4 * PW ** 0.6 * PZ ** -0.6 * Y * 100 - 0.6 * PW ** 0.4 * PZ ** -0.4 * X * 80
             - 0.6 * PW ** 0.4 * PZ ** -0.4 * N * 4,                                 # SKLAB.PZ
-            100 - 0.6 * PW ** -0.4 * PZ ** 0.4 * Y * 100 - 0.4 * PW ** -0.6 * PZ ** 0.6 * X * 80
+            100 * endow - 0.6 * PW ** -0.4 * PZ ** 0.4 * Y * 100 - 0.4 * PW ** -0.6 * PZ ** 0.6 * X * 80
             - 0.4 * PW ** -0.6 * PZ ** 0.6 * N * 4,                                 # UNLAB.PW
-            CONS - PZ * 100 - PW * 100,                                             # ICONS.CONS
+            CONS - PZ * 100 * endow - PW * 100 * endow,                             # ICONS.CONS
             ENTRE - MARKUP * PX * X * 80,                                           # IENTRE.ENTRE
             MARKUP * N - 1])                                                        # MK.MARKUP
 
@@ -370,9 +395,10 @@ def markusen_m53():
     return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
 
 
-def markusen_m62():
-    """M62 monopolistic competition (EP = 5, FC = 20), benchmark endowments 100 and 100."""
-    ep, fc, endows, endowl = 5.0, 20.0, 100.0, 100.0
+def markusen_m62(endowment=100.0):
+    """M62 monopolistic competition (EP = 5, FC = 20) with both endowments ``endowment`` (100: the benchmark,
+    200: the model's second solve)."""
+    ep, fc, endows, endowl = 5.0, 20.0, endowment, endowment
 
     def F(z):
         X, Y, W, N, PX, PY, PU, PZ, PW, E, CONS = z
@@ -396,6 +422,64 @@ def markusen_m62():
     z0 = np.array([1, 1, 1, 1, 1.25, 1, 1.25 ** 0.5, 1, 1, 1.25, 200])
     z, res = solve_mcp(F, lb, ub, z0)
     names = ["X", "Y", "W", "N", "PX", "PY", "PU", "PZ", "PW", "E", "CONS"]
+    return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
+
+
+def markusen_m52():
+    """M52 monopoly with fixed costs (12 skilled, 8 unskilled), solved in numpy from a start off the benchmark."""
+    sigma = 9.0
+    A = 0.5 ** (1 / (1 - sigma))
+
+    def F(z):
+        X, Y, W, PX, PY, PU, PW, PZ, CONS, SHAREX, MARKUP = z
+        agg = (PX / 1.25) ** (1 - sigma) + PY ** (1 - sigma)
+        return np.array([
+            (PW ** 0.4) * (PZ ** 0.6) - PX * (1 - MARKUP),                               # PRICEX.X
+            (PW ** 0.6) * (PZ ** 0.4) - PY,                                              # PRICEY.Y
+            A * agg ** (1 / (1 - sigma)) - PU,                                           # PRICEW.W
+            X * 80 - A * (PX / 1.25) ** (-sigma) * agg ** (sigma / (1 - sigma)) * W * 200 / 1.25,   # DX.PX
+            Y * 100 - A * PY ** (-sigma) * agg ** (sigma / (1 - sigma)) * W * 200,                  # DY.PY
+            W * 200 - CONS / PU,                                                         # DW.PU
+            100 - 0.6 * PW ** -0.4 * PZ ** 0.4 * Y * 100 - 0.4 * PW ** -0.6 * PZ ** 0.6 * X * 80 - 8,  # UNLAB.PW
+            100 - 0.4 * PW ** 0.6 * PZ ** -0.6 * Y * 100 - 0.6 * PW ** 0.4 * PZ ** -0.4 * X * 80 - 12,  # SKLAB.PZ
+            CONS - PZ * 100 - PW * 100 - MARKUP * PX * X * 80 + PZ * 12 + PW * 8,       # ICONS.CONS
+            SHAREX - 80 * PX * X / (80 * PX * X + 100 * PY * Y),                         # SHX.SHAREX
+            MARKUP - 1 / (sigma - (sigma - 1) * SHAREX)])                                # MK.MARKUP
+
+    lb, ub = np.zeros(11), np.full(11, INF)
+    lb[4] = ub[4] = 1
+    z0 = np.array([1.1, 0.9, 1.05, 1.2, 1, 1.02, 0.97, 1.03, 190, 0.45, 0.25])
+    z, res = solve_mcp(F, lb, ub, z0)
+    names = ["X", "Y", "W", "PX", "PY", "PU", "PW", "PZ", "CONS", "SHAREX", "MARKUP"]
+    return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
+
+
+def markusen_m61(endowment=100.0):
+    """M61 external economies of scale (B = 0.2) with both endowments ``endowment`` (100: benchmark, 200: the
+    model's second solve), solved in numpy from a start off the benchmark."""
+    b = 0.2
+
+    def F(z):
+        X, Y, W, PX, PY, PU, PW, PZ, CONS = z
+        return np.array([
+            (PW ** 0.4) * (PZ ** 0.6) / X ** b - PX,                                     # PRICEX.X
+            (PW ** 0.6) * (PZ ** 0.4) - PY,                                              # PRICEY.Y
+            PX ** 0.5 * PY ** 0.5 - PU,                                                  # PRICEW.W
+            X * 100 - CONS / (2 * PX),                                                   # DX.PX
+            Y * 100 - CONS / (2 * PY),                                                   # DY.PY
+            200 * W - CONS / PU,                                                         # DW.PU
+            endowment - 0.6 * PW ** -0.4 * PZ ** 0.4 * Y * 100
+            - 0.4 * PW ** -0.6 * PZ ** 0.6 * X ** (1 - b) * 100,                         # UNLAB.PW
+            endowment - 0.4 * PW ** 0.6 * PZ ** -0.6 * Y * 100
+            - 0.6 * PW ** 0.4 * PZ ** -0.4 * X ** (1 - b) * 100,                         # SKLAB.PZ
+            CONS - PZ * endowment - PW * endowment])                                     # INCOME.CONS
+
+    lb, ub = np.full(9, 1e-8), np.full(9, INF)
+    lb[4] = ub[4] = 1
+    z0 = np.array([1.1, 0.9, 1.05, 0.95, 1, 1.02, 0.97, 1.03, 190]) * (endowment / 100) ** np.array(
+        [1, 1, 1, 0, 0, 0, 0, 0, 1])
+    z, res = solve_mcp(F, lb, ub, z0)
+    names = ["X", "Y", "W", "PX", "PY", "PU", "PW", "PZ", "CONS"]
     return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
 
 
@@ -551,6 +635,29 @@ def braess():
         "closed form: symmetric split 3/3, both path costs 83"
 
 
+def braess_new_road():
+    """Closed form. With the road c -> b (10 + flow) the three paths a-b-d, a-c-d, a-c-b-d carry 2 each: road
+    flows a-b 2, a-c 4, b-d 4, c-d 2, c-b 2, and every path takes 92 (a-c-b-d: 40 + 12 + 40)."""
+    flows = {("a", "b"): 2, ("a", "c"): 4, ("b", "d"): 4, ("c", "d"): 2, ("c", "b"): 2}
+    return {f"Flow[{i},{j}]": float(v) for (i, j), v in flows.items()}, \
+        "closed form: three paths with 2 each, all costing 92 (Braess's paradox)"
+
+
+def transmcp_flex():
+    """At the reference prices pbar (the fixed-demand equilibrium prices) the calibrated demand equals b, so the
+    fixed-demand equilibrium solves this MCP too; the prices and the unique shipments are transmcp's."""
+    values, _ = transmcp()
+    return values, "transmcp's reference (linprog duals): the calibrated demand replicates the fixed-demand equilibrium"
+
+
+def nash_dynamic():
+    """Closed form (published with the model). Given x(a2,1) = 1/2, agent a1's costs separate: 7 x(a1,0) = 6 and
+    x(a1,1) + 3/2 - 4 = 0, so x(a1,0) = 6/7 and x(a1,1) = 5/2 >= x(a1,0); given x(a1,1) = 5/2, agent a2's
+    condition x(a2,1) + 5/2 - 3 = 0 gives 1/2 >= 0."""
+    return {"x[a1,0]": 6 / 7, "x[a1,1]": 2.5, "x[a2,1]": 0.5}, \
+        "closed form (the solution published with the model, rederived from both agents' first-order conditions)"
+
+
 # ------------------------------------------------------------------------------------------- the library
 GAMSLIB = "https://www.gams.com/latest/gamslib_ml/libhtml/gamslib_{}.html"
 INDEX_COPY = "GitHub code index (a copy whose repository the index does not name)"
@@ -561,6 +668,9 @@ LIBRARY = {
     "transmcp": dict(kind="mcp", function=transmcp, published=GAMSLIB.format("transmcp"),
                      read_from={"where": INDEX_COPY}, tol=1e-6,
                      note="first solve (fixed quantities); x(., new-york) not unique, left out"),
+    "transmcp_flex": dict(kind="mcp", function=transmcp_flex, published=GAMSLIB.format("transmcp"),
+                          read_from={"where": INDEX_COPY}, tol=1e-6,
+                          note="model equilqty with pbar given as data; x(., new-york) not unique, left out"),
     "scarfmcp": dict(kind="mcp", function=scarfmcp, published=GAMSLIB.format("scarfmcp"),
                      read_from={"repository": "MonicaCT/SalariesBolivia", "path": "scarfmcp.gms",
                                 "commit": "8dbcfb08f35988b8bc5ebae79ad326d8c20a0809"}, tol=1e-6),
@@ -586,6 +696,30 @@ LIBRARY = {
                          published="J. R. Markusen, Extending the Theory of Trade (teaching model M62)",
                          read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M62-MCP.gms"},
                          tol=1e-6, note="first solve (the benchmark)"),
+    "markusen_m51_mc": dict(kind="mcp", function=partial(markusen_m51, markup=0.0),
+                            published="J. R. Markusen, Extending the Theory of Trade (teaching model M51)",
+                            read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_05/M51-MCP.gms"},
+                            tol=1e-6, note="second solve (MARKUP fixed at 0)"),
+    "markusen_m52": dict(kind="mcp", function=markusen_m52,
+                         published="J. R. Markusen, Extending the Theory of Trade (teaching model M52)",
+                         read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_05/M52-MCP.gms"},
+                         tol=1e-6, note="first solve (the benchmark)"),
+    "markusen_m53_double": dict(kind="mcp", function=partial(markusen_m53, endow=2.0),
+                                published="J. R. Markusen, Extending the Theory of Trade (teaching model M53)",
+                                read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_05/M53-MCP.gms"},
+                                tol=1e-6, note="second solve (ENDOW = 2)"),
+    "markusen_m61": dict(kind="mcp", function=markusen_m61,
+                         published="J. R. Markusen, Extending the Theory of Trade (teaching model M61)",
+                         read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M61-MCP.gms"},
+                         tol=1e-6, note="first solve (the benchmark)"),
+    "markusen_m61_double": dict(kind="mcp", function=partial(markusen_m61, endowment=200.0),
+                                published="J. R. Markusen, Extending the Theory of Trade (teaching model M61)",
+                                read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M61-MCP.gms"},
+                                tol=1e-6, note="second solve (ENDOWS = ENDOWL = 200)"),
+    "markusen_m62_double": dict(kind="mcp", function=partial(markusen_m62, endowment=200.0),
+                                published="J. R. Markusen, Extending the Theory of Trade (teaching model M62)",
+                                read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M62-MCP.gms"},
+                                tol=1e-6, note="second solve (ENDOWS = ENDOWL = 200)"),
     "simpequil2": dict(kind="emp", function=simpequil2, published="GAMS EMP library SIMPEQUIL2 (SEQ=63)",
                        read_from=RESHOP | {"path": "test/gams/empinterp/simpequil_space_comments.gms"}, tol=1e-6),
     "mopec_mathiesen": dict(kind="emp", function=mopec_mathiesen,
@@ -613,6 +747,15 @@ LIBRARY = {
                               "path": "PrincetonLib/Traffic Equilibrium/Indexed_models/braess.gms",
                               "commit": "3d680c4d2d6a2932f89f27ba91a7907872e851d7"}, tol=1e-5,
                    note="first solve (before the new road)"),
+    "braess_new_road": dict(kind="nlp", function=braess_new_road,
+                            published="Braess network, Princeton library (GAMS World)",
+                            read_from={"repository": "GAMS-dev/gamsworld",
+                                       "path": "PrincetonLib/Traffic Equilibrium/Indexed_models/braess.gms",
+                                       "commit": "3d680c4d2d6a2932f89f27ba91a7907872e851d7"}, tol=1e-5,
+                            note="second solve (with the new road) as a model of its own"),
+    "nash_dynamic": dict(kind="emp", function=nash_dynamic, published="ReSHOP test nash_emb (O. Huber, J. Shen)",
+                         read_from=RESHOP | {"path": "test/gams/embcode_reshop/nash_emb.gms"}, tol=1e-6,
+                         note="agents given as a classic empinfo instead of ReSHOP embedded code"),
 }
 
 
@@ -624,7 +767,8 @@ def main(names=None) -> None:
     for name in names or LIBRARY:
         entry = LIBRARY[name]
         values, method = entry["function"]()
-        doc = " ".join((entry["function"].__doc__ or "").split())
+        function = getattr(entry["function"], "func", entry["function"])
+        doc = " ".join((function.__doc__ or "").split())
         out[name] = {"file": f"{name}.gms", "kind": entry["kind"], "published": entry["published"],
                      "read_from": entry["read_from"], "method": method, "derivation": doc, "tol": entry["tol"],
                      "note": entry.get("note", ""), "reference": values}
