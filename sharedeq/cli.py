@@ -306,7 +306,8 @@ def _load(args):
     if args.model.lower().endswith(".gms"):                 # a GAMS model, read as it is
         from sharedeq.gams import command_target
 
-        return command_target(args.model, args.emp, args.mode, args.weights, getattr(args, "check", False))
+        return command_target(args.model, args.emp, args.mode, args.weights, getattr(args, "check", False),
+                              defines=_kwargs(args.arg))
     if args.emp:
         return load_emp_problem(args.model, args.emp, _kwargs(args.arg), args.mode)
     return load_problem(args.model, _kwargs(args.arg), args.mode)

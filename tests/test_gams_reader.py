@@ -524,3 +524,19 @@ Model m / e /; solve m using mcp;
 """, tmp_path)
     assert (model.parameters["chosen"], model.parameters["nested"]) == (2.0, 2.0)
     assert "line 1, col 1: $ifThen without $endIf" in error_in("$ifThen a == a\nSet i;\n", tmp_path)
+
+
+def test_command_line_defines_and_empinfo_file(tmp_path, capsys):
+    model = tmp_path / "firms.gms"
+    text = (HERE / "cournot_emp.gms").read_text().replace("/ 1*3 /", "/ 1*%n% /")
+    text = text.replace("Set i firms", "$if not set n $set n 3\nSet i firms")
+    model.write_text(text.replace("/ 1 10, 2 20, 3 30 /;", "; c(i) = 10*ord(i);"))
+    (tmp_path / "two.txt").write_text("equilibrium\nvisol capacity\n" + "\n".join(
+        f"max profit('{k}') q('{k}') defprofit('{k}') capacity" for k in "12"))
+    out = tmp_path / "sol.json"
+    assert main(["solve", str(model), "--arg", "n=2", "--emp", str(tmp_path / "two.txt"), "--json", str(out)]) == 0
+    import json
+
+    data = json.loads(out.read_text())
+    # two firms, costs 10 and 20, Q = 60: q_i = 120 - 60 - c_i - lambda with q1 + q2 = 60: lambda = 15
+    assert [data["variables"][f"q['{k}']"]["value"] for k in "12"] == pytest.approx([35, 25], abs=1e-7)

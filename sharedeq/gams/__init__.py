@@ -142,10 +142,11 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
     return result
 
 
-def command_target(path, emp=None, mode=None, weights=None, check=False):
+def command_target(path, emp=None, mode=None, weights=None, check=False, defines=None):
     """What ``sharedeq solve|mcp|export MODEL.gms`` works on: the EquilibriumProblem of an emp or nlp model, or
     for an MCP model an object with the problem's ``mcp(...)`` and ``solve(...)``. ``emp``: an empinfo file that
-    replaces the model's own. An MCP has no agents, so ``--mode``, ``--weights`` and ``--check`` are refused."""
+    replaces the model's own; ``defines``: ``%name%`` values (``--arg n=10`` as ``gams --n=10``). An MCP has no
+    agents, so ``--mode``, ``--weights`` and ``--check`` are refused."""
     empinfo = None
     if emp is not None:
         if not Path(emp).is_file():
@@ -153,7 +154,7 @@ def command_target(path, emp=None, mode=None, weights=None, check=False):
         empinfo = Path(emp).read_text()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GamsNote)
-        read = read_gams(path, empinfo=empinfo)
+        read = read_gams(path, empinfo=empinfo, defines=defines)
     for note in read.notes:
         print(f"note: {note}", file=sys.stderr)
     if read.mcp is None:
