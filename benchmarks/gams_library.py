@@ -11,6 +11,12 @@ obtained is recorded there; ``cases/gams/references.py`` recomputes them). One r
 * ``seconds``: read plus solve, wall clock.
 
 The last lines count the refusals by the construct named, most frequent first.
+
+The files in ``cases/gams/`` are written for sharedeq after the public models (same sets, data, equations and
+solve; the text is new, and models with several solves are cut at the one the reference is for). To measure the
+reader on the published texts themselves, keep copies outside the repository under the replicas' file names
+and pass ``--originals DIR``: those models are then read from ``DIR`` (the first solve of each file is read,
+so give only originals whose first solve is the replica's).
 """
 
 from __future__ import annotations
@@ -56,8 +62,8 @@ def compare(model, reference: dict) -> tuple[float, list[str]]:
     return worst, missing
 
 
-def run_model(name: str, entry: dict) -> dict:
-    """Read, solve and compare one model; never raises (a failure is a row)."""
+def run_model(name: str, entry: dict, directory: Path = LIBRARY) -> dict:
+    """Read ``directory / file``, solve it and compare with the reference; never raises (a failure is a row)."""
     import sharedeq as sq
 
     row = {"model": name, "kind": entry["kind"], "source": _source(entry), "read": "no", "status": "",
@@ -66,7 +72,7 @@ def run_model(name: str, entry: dict) -> dict:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gams = sq.read_gams(LIBRARY / entry["file"])
+            gams = sq.read_gams(directory / entry["file"])
     except Exception as exc:    # the row records any failure
         row["why"] = _first_line(exc)
         row["seconds"] = time.perf_counter() - start
@@ -103,24 +109,35 @@ def _first_line(exc: Exception) -> str:
 
 
 def construct_of(why: str) -> str:
-    """The construct a refusal names, without its file, line and column (``braess.gms: line 13, col 1: x``
-    -> ``x``)."""
-    return re.sub(r"^\w+: [^:]*: line \d+, col \d+: ", "", why)
+    """The construct a refusal names, without its file, line, column and the model's own names
+    (``GamsError: m.gms: line 25, col 7: table e: 'd(c,h)' is not a number`` -> ``table ..: '..' is not a
+    number``), so that the same gap in several models counts once per model under one heading."""
+    why = re.sub(r"^\w+: [^:]*: line \d+, col \d+: ", "", why)
+    return re.sub(r"'[^']*'", "'..'", re.sub(r"^table \w+:", "table ..:", why))
 
 
-def table(names=None) -> pd.DataFrame:
-    """Run the models (all, or those named) and return one row per model."""
+def table(names=None, originals=None) -> pd.DataFrame:
+    """Run the models (all, or those named) and return one row per model; with ``originals`` (a folder), the
+    models that have a file of the same name there are read from it (column ``text``: replica or original)."""
     references = load_references()
-    names = names or list(references)
-    return pd.DataFrame([run_model(name, references[name]) for name in names])
+    rows = []
+    for name in names or list(references):
+        entry = references[name]
+        original = originals is not None and (Path(originals) / entry["file"]).is_file()
+        if originals is not None and not original:
+            continue
+        row = run_model(name, entry, Path(originals) if original else LIBRARY)
+        rows.append(row | {"text": "original" if original else "replica"})
+    return pd.DataFrame(rows)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model names (default: all in cases/gams/references.json)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--originals", metavar="DIR", help="read the published texts kept in DIR instead")
     args = parser.parse_args(argv)
-    rows = table(args.models)
+    rows = table(args.models, args.originals)
     shown = rows if args.markdown else rows.drop(columns=["source"]).assign(why=rows["why"].str.slice(0, 100))
     with pd.option_context("display.width", 250, "display.max_colwidth", 90, "display.max_rows", 200):
         print(shown.to_markdown(index=False, floatfmt=".1e") if args.markdown else shown.to_string(index=False))

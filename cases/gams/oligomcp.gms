@@ -5,7 +5,8 @@ demand 5000 p**(-1.1); each firm's first-order condition is paired with its outp
 the price (Murphy, Sherali and Soyster, Mathematical Programming 24, 1982; Harker, Mathematical
 Programming 30, 1984).
 
-Written for sharedeq after the GAMS model library model OLIGOMCP.
+Written for sharedeq after the GAMS model library model OLIGOMCP. As there, the table data ends without
+a semicolon (the next declaration ends it).
 $offText
 
 Set f 'firms' / f1*f5 /;
@@ -16,7 +17,7 @@ Table data(f,*) 'cost function data'
    f2     8     5     1.1
    f3     6     5     1.0
    f4     4     5     0.9
-   f5     2     5     0.8 ;
+   f5     2     5     0.8
 
 Parameter c(f), l(f), beta(f);
 c(f) = data(f,"c"); l(f) = data(f,"l"); beta(f) = data(f,"beta");

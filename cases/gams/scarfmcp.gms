@@ -4,7 +4,8 @@ Six commodities, five consumers with CES demand, eight linear activities (Scarf 
 Computation of Economic Equilibria, Yale University Press, 1973). Prices p(c), activity levels y(s) and
 incomes i(h) solve market clearing, zero profit and income balance; agent1's income is the numeraire.
 
-Written for sharedeq after the GAMS model library model SCARFMCP.
+Written for sharedeq after the GAMS model library model SCARFMCP. As there, the tables e and d end
+without a semicolon (the next declaration ends them).
 $offText
 
 Set
@@ -19,7 +20,7 @@ Table e(c,h) 'endowments'
    capbop      3      0.1     2       1       6
    skillab     5      0.1     6       0.1     0.1
    unsklab     0.1    7       0.1     8       0.5
-   durable     1      2       1.5     1       2   ;
+   durable     1      2       1.5     1       2
 
 Table d(c,h) 'reference demands'
             agent1  agent2  agent3  agent4  agent5
@@ -27,7 +28,7 @@ Table d(c,h) 'reference demands'
    skillab     0.2            0.5
    unsklab            0.6             0.2     0.2
    nondurbl    2      4       2       5       4
-   durable     3.2    1       1.5     4.5     2   ;
+   durable     3.2    1       1.5     4.5     2
 
 Parameter esub(h) 'elasticity of substitution in demand'
    / agent1 1.2, agent2 1.6, agent3 0.8, agent4 0.5, agent5 0.6 /;
@@ -53,7 +54,8 @@ Parameter
 alpha(c,h) = d(c,h)/sum(cc, d(cc,h));
 a(c,s)     = data("output",c,s) - data("input",c,s);
 
-Positive Variable
+positive
+variables
    p(c) 'price'
    y(s) 'activity level'
    i(h) 'income';

@@ -5,6 +5,7 @@ Equilibrium Models, Journal of Economic Literature 22, 1984). The reference case
 numeraire.
 
 Written for sharedeq after the GAMS model library model TWO3MCP (its first solve, the reference case).
+As there, the table e ends without a semicolon (the next declaration ends it).
 $offText
 
 Set
@@ -24,7 +25,8 @@ Table alpha(s,h) 'demand shares'
 Table e(f,h) 'factor endowments'
               rich   poor
    labor              60
-   capital    25          ;
+   capital    25
+*
 
 Parameter phi(s) 'production scale' / mfrs 1.5, nonmfrs 2.0 /;
 
@@ -41,7 +43,8 @@ Parameter
 tshr(h) = 0;
 t(f,s)  = 0;
 
-Positive Variable
+positive
+variables
    W(f) 'factor price'
    P(s) 'commodity price'
    Y(s) 'output'
