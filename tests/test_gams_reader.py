@@ -540,3 +540,15 @@ def test_command_line_defines_and_empinfo_file(tmp_path, capsys):
     data = json.loads(out.read_text())
     # two firms, costs 10 and 20, Q = 60: q_i = 120 - 60 - c_i - lambda with q1 + q2 = 60: lambda = 15
     assert [data["variables"][f"q['{k}']"]["value"] for k in "12"] == pytest.approx([35, 25], abs=1e-7)
+
+
+def test_random_numbers_only_for_start_values(tmp_path):
+    text = """Set i / 1*3 /; Variable x(i), z; Equation e;
+e.. z =e= sum(i, sqr(x(i) - ord(i)));
+x.l(i) = uniform(0, 1);
+Model m / e /; solve m using nlp minimizing z;
+"""
+    with pytest.warns(GamsNote, match="seeded generator"):
+        model = read(text, tmp_path)
+    assert all(0 <= model.model.x[k].value <= 1 for k in "123")
+    assert "uniform() draws GAMS's random numbers" in error("Scalar s; s = uniform(0, 1);\n", tmp_path)

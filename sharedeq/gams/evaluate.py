@@ -152,6 +152,8 @@ class Interpreter:
         self.variable_mode = None                   # while building: callable(GVariable, key) -> Pyomo var
         self._names: dict[int, tuple] = {}
         self.closed: set[str] = set()               # put files closed by putclose
+        self.assigning_levels = False               # in an assignment to .l (random starts are allowed there)
+        self.random = None
 
     # ------------------------------------------------------------------------------ errors
     def error(self, message, node=None, line=None, col=None) -> GamsError:
@@ -371,7 +373,11 @@ class Interpreter:
                 continue
             if a.condition is not None and not self.truth(a.condition, inner):
                 continue
-            value = self.value(a.expression, inner)
+            self.assigning_levels = attr == "l"
+            try:
+                value = self.value(a.expression, inner)
+            finally:
+                self.assigning_levels = False
             self.store(symbol, attr, key, value, a)
 
     def store(self, symbol, attr, key, value, node):
@@ -691,8 +697,10 @@ class Interpreter:
         if arity is not None and len(args) not in arity:
             raise self.error(f"{name}() takes {' or '.join(map(str, arity))} argument(s), got {len(args)}", node)
         if name in ("uniform", "normal", "uniformint"):
-            raise self.error(f"{name}() draws GAMS's random numbers, which cannot be reproduced here: write the "
-                             f"data out", node)
+            if not self.assigning_levels:
+                raise self.error(f"{name}() draws GAMS's random numbers, which cannot be reproduced here: write the "
+                                 f"data out", node)
+            return self.random_start(name, args, node)
         if numeric:
             try:
                 return float(_NUMERIC[name](*args))
@@ -705,6 +713,24 @@ class Interpreter:
             raise self.error(f"the function {name}() of a variable is not supported (only smooth functions and "
                              f"abs, min, max)", node)
         return symbolic(*args)
+
+    def random_start(self, name, args, node) -> float:
+        """A random start value (``x.l(i) = uniform(0, 1)``): drawn from Python's generator, seeded, since a start
+        does not change the model; GAMS's own numbers differ (noted once)."""
+        import random
+
+        if self.random is None:
+            self.random = random.Random(0)
+            self.notes.append(f"line {node.line}: {name}() for start values draws from a seeded generator, not "
+                              f"GAMS's (the starting point differs, the model does not)")
+        if len(args) != 2:
+            raise self.error(f"{name}() takes 2 arguments", node)
+        low, high = args
+        if name == "uniform":
+            return self.random.uniform(low, high)
+        if name == "uniformint":
+            return float(self.random.randint(int(low), int(high)))
+        return self.random.gauss(low, high)
 
     def set_function(self, node: Call, env):
         args = node.args
