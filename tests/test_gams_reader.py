@@ -552,3 +552,10 @@ Model m / e /; solve m using nlp minimizing z;
         model = read(text, tmp_path)
     assert all(0 <= model.model.x[k].value <= 1 for k in "123")
     assert "uniform() draws GAMS's random numbers" in error("Scalar s; s = uniform(0, 1);\n", tmp_path)
+
+
+def test_batinclude_passes_its_arguments(tmp_path):
+    (tmp_path / "square.gms").write_text("Parameter %1(%2); %1(%2) = sqr(ord(%2));\n")
+    model = read("Set i / a, b /;\n$batInclude square.gms sq i\nVariable z; Equation e; e.. z =e= sqr(z - 1);\n"
+                 "Model m / e /; solve m using mcp;\n", tmp_path)
+    assert model.parameters["sq"] == {"a": 1.0, "b": 4.0}

@@ -66,8 +66,9 @@ class Source:
         return GamsError(message, number, col, source, path)
 
 
-# Control options that only affect GAMS's listing, checking or compilation messages; skipping them changes nothing.
-_HARMLESS = {
+# The control options read: those acted on (below, in _Preprocessor.control) and those that only affect GAMS's
+# listing, checks or messages, which are skipped.
+_KNOWN = {
     "offlisting", "onlisting", "offsymxref", "onsymxref", "offsymlist", "onsymlist", "offuellist", "onuellist",
     "offuelxref", "onuelxref", "onempty", "offempty", "ondollar", "offdollar", "offdigit", "ondigit", "onmulti",
     "offmulti", "log", "stars", "stitle", "lines", "onuni", "offuni", "offupper", "onupper", "hidden", "eject",
@@ -77,14 +78,10 @@ _HARMLESS = {
     "phantom", "comment", "ontext", "offtext", "title", "set", "setglobal", "setlocal", "setenv", "onecho",
     "offecho", "echo", "echon", "if", "ifi", "ifthen", "label", "show", "ondotl", "offdotl", "onverbatim",
     "offverbatim", "onimplicitassign", "offimplicitassign", "onsymbols", "exit", "abort", "call", "eval", "macro",
-    "onecholog", "include", "onmultir", "offmultir", "onechov", "onechos", "offorder", "onorder", "onfold", "offfold",
+    "onecholog", "include", "batinclude", "onmultir", "offmultir", "onechov", "onechos", "offorder", "onorder",
+    "onfold", "offfold",
 }
-_ACTIONS = {"ontext", "offtext", "title", "set", "setglobal", "setlocal", "onecho", "offecho", "echo", "echon", "if",
-            "ifi", "eolcom", "oneolcom", "offeolcom", "inlinecom", "oninline", "offinline", "comment", "onend",
-            "offend", "ifthen", "label", "onverbatim", "offverbatim", "show", "ondotl", "offdotl", "onsymbols",
-            "phantom", "onimplicitassign", "offimplicitassign", "onsuffixalgebra"}
 _REFUSED = {
-    "batinclude": "$batinclude is not supported: paste the file in",
     "libinclude": "$libinclude is not supported",
     "gdxin": "$gdxin (data from GDX files) is not supported: write the data in the model",
     "load": "$load (data from GDX files) is not supported: write the data in the model",
@@ -116,6 +113,7 @@ class _Preprocessor:
         self.inline, self.inline_on = ("/*", "*/"), False
         self.macros: dict[str, tuple[list[str], str]] = {}
         self.blocks: list[dict] = []        # open $ifThen blocks
+        self.arguments: list[str] = []      # of the $batInclude file being read
         self.skip_continuation = 0          # lines of a multi-line $macro still to blank
 
     def error(self, message, line, col=None):
@@ -141,9 +139,13 @@ class _Preprocessor:
         finally:
             self.original, self.path = outer
 
-    def include(self, rest, number):
-        """``$include FILE``: the file's lines in place of this one (relative to the including file's folder)."""
-        name = rest.strip().strip("'\"")
+    def include(self, rest, number, batch=False):
+        """``$include FILE``: the file's lines in place of this one (relative to the including file's folder);
+        ``$batInclude FILE a b``: the same with ``%1``, ``%2`` in the file replaced by ``a``, ``b``."""
+        words = [w[1:-1] if w[:1] in "'\"" else w for w in re.findall(r"'[^']*'|\"[^\"]*\"|\S+", rest)]
+        if not words:
+            raise self.error("$include needs a file name", number, 1)
+        name = words[0] if batch else rest.strip().strip("'\"")
         if not name:
             raise self.error("$include needs a file name", number, 1)
         folder = Path(self.path).parent if self.path else Path.cwd()
@@ -156,10 +158,13 @@ class _Preprocessor:
         text = found.read_text(errors="replace").splitlines()
         self.texts[str(found)] = text
         self.depth += 1
+        outer = self.arguments
+        self.arguments = words[1:] if batch else outer
         try:
             self.process(text, str(found))
         finally:
             self.depth -= 1
+            self.arguments = outer
 
     def _process(self):
         in_text = None              # line where an open $ontext started
@@ -198,8 +203,8 @@ class _Preprocessor:
                     in_text = number
                 elif result == "exit":
                     break
-                elif isinstance(result, tuple) and result[0] == "include":
-                    self.include(result[1], number)
+                elif isinstance(result, tuple) and result[0] in ("include", "batinclude"):
+                    self.include(result[1], number, batch=result[0] == "batinclude")
                 elif isinstance(result, tuple) and result[0] == "code":
                     self.lines[slot] = self.code(result[1], number)
                 elif isinstance(result, tuple):
@@ -224,7 +229,7 @@ class _Preprocessor:
             raise self.error("'$' in column 1 starts a control option; this one has no name", number, 1)
         if word in _REFUSED:
             raise self.error(_REFUSED[word], number, 1)
-        if word not in _HARMLESS:
+        if word not in _KNOWN:
             raise self.error(f"the control option ${word} is not supported", number, 1)
         if word == "ontext":
             return "ontext"
@@ -240,8 +245,8 @@ class _Preprocessor:
             return self.conditional(rest, number, fold=word == "ifi")
         elif word == "exit":
             return "exit"
-        elif word == "include":
-            return ("include", self.substitute(rest, number))
+        elif word in ("include", "batinclude"):
+            return (word, self.substitute(rest, number))
         elif word == "abort":
             raise self.error(f"the model stops here ($abort{': ' + rest if rest else ''})", number, 1)
         elif word == "call":
@@ -430,9 +435,13 @@ class _Preprocessor:
         return None
 
     def substitute(self, line, number):
-        """Replace ``%name%`` by the value of ``$set name``; ``%emp.info%`` and ``%gams.emp%`` stay as they are."""
+        """Replace ``%name%`` by the value of ``$set name`` (in a ``$batInclude`` file ``%1``, ``%2`` by its
+        arguments); ``%emp.info%`` and ``%gams.emp%`` stay as they are."""
         if "%" not in line:
             return line
+        if self.arguments:
+            line = re.sub(r"%(\d+)", lambda m: self.arguments[int(m.group(1)) - 1]
+                          if 0 < int(m.group(1)) <= len(self.arguments) else "", line)
 
         def value(m):
             key = m.group(1).lower()
