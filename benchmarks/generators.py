@@ -15,6 +15,14 @@ Families (``n`` agents, ``m`` shared constraints or goods):
 * ``cournot``: ``n`` firms with the isoelastic inverse demand and power costs of Facchinei-Kanzow A.16
   (``cases/cournot_shared_cap.py``), a shared capacity cap and ``m - 1`` shared emission caps; named
   Expressions ``S`` (total output) and ``price``.
+* ``cournot_linear``: issue 10's Cournot game, ``f_i = c_i q_i + q_i^2 / 2 - q_i (100 - Q / n)`` with
+  ``c_i ~ U[10, 20]`` (seeded), one shared cap ``Q <= 30 n``, every ``q_i`` starting at 0; ``Q`` a named
+  Expression. The cap binds; the variational equilibrium is ``lam = 70 - mean(c) - 30 (1 + 1/n)``,
+  ``q_i = (70 - c_i - lam) / (1 + 1/n)`` (reference).
+* ``transport``: a network game of another shape, with no aggregate and no dense row. ``n`` carriers on a ring;
+  carrier ``i`` ships ``x_i >= 0`` at the local price ``a_i - (x_{i-1} + 2 x_i + x_{i+1}) / 4`` and cost
+  ``c_i x_i + x_i^2 / 2``; the link between neighbours ``i`` and ``i + 1`` carries ``x_i + x_{i+1} <= K_i``,
+  shared by those two carriers only (``m`` is ignored).
 * ``endowment``: the ``n x m`` endowment economy's social planner from :mod:`sharedeq.markets.endowment`
   (``planner_problem(random_economy(n, m, seed))``: one agent with ``n * m`` variables and ``m`` resource
   constraints; reference ``planner_exact``).
@@ -216,6 +224,68 @@ def cournot_annotate(model) -> sq.EquilibriumProblem:
     return _annotate_single_variable_agents(model, model.name, model.cap)
 
 
+def cournot_linear_costs(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(10.0, 20.0, n)
+
+
+def cournot_linear_model(n: int, m: int = 10, seed: int = 0, inline: bool = False) -> pyo.ConcreteModel:
+    """Outputs ``q[i] >= 0`` from 0, ``Q`` the named total (inlined if ``inline``), objectives ``cost[i]``,
+    the shared cap ``cap`` (one row whatever ``m``)."""
+    c = cournot_linear_costs(n, seed)
+    model = pyo.ConcreteModel(name=f"cournot_linear n={n}")
+    model.i = pyo.RangeSet(n)
+    model.x = pyo.Var(model.i, domain=pyo.NonNegativeReals, initialize=0.0)
+    total = linear_sum(np.ones(n), list(model.x.values()))
+    if not inline:
+        model.Q = pyo.Expression(expr=total)
+        total = model.Q
+    model.cost = pyo.Objective(model.i, rule=lambda model, i: c[i - 1] * model.x[i] + model.x[i] ** 2 / 2
+                               - model.x[i] * (100 - total / n))
+    model.cap = pyo.Constraint(expr=total <= 30.0 * n)
+    return model
+
+
+def cournot_linear_annotate(model) -> sq.EquilibriumProblem:
+    return _annotate_single_variable_agents(model, model.name, model.cap)
+
+
+def cournot_linear_reference(n: int, m: int = 10, seed: int = 0) -> dict:
+    """The variational equilibrium in closed form (the cap binds, every firm produces)."""
+    c = cournot_linear_costs(n, seed)
+    lam = 70.0 - c.mean() - 30.0 * (1 + 1 / n)
+    return {"x": (70.0 - c - lam) / (1 + 1 / n), "prices": np.array([lam])}
+
+
+def transport_model(n: int, m: int = 10, seed: int = 0, inline: bool = False) -> pyo.ConcreteModel:
+    """Shipments ``x[i] >= 0`` on a ring of ``n`` carriers, objectives ``cost[i]``, shared ``link[i]`` between
+    carriers ``i`` and ``i + 1`` (``inline`` has no effect: there is no aggregate)."""
+    rng = np.random.default_rng(seed)
+    a, c = rng.uniform(60.0, 100.0, n), rng.uniform(5.0, 15.0, n)
+    K = rng.uniform(20.0, 40.0, n)
+    model = pyo.ConcreteModel(name=f"transport ring n={n}")
+    model.i = pyo.RangeSet(n)
+    model.x = pyo.Var(model.i, domain=pyo.NonNegativeReals, initialize=0.0)
+
+    def neighbour(i, step):
+        return model.x[(i - 1 + step) % n + 1]
+
+    model.cost = pyo.Objective(model.i, rule=lambda model, i: c[i - 1] * model.x[i] + model.x[i] ** 2 / 2 - model.x[i]
+                               * (a[i - 1] - (neighbour(i, -1) + 2 * model.x[i] + neighbour(i, 1)) / 4))
+    model.link = pyo.Constraint(model.i, rule=lambda model, i: model.x[i] + neighbour(i, 1) <= K[i - 1])
+    return model
+
+
+def transport_annotate(model) -> sq.EquilibriumProblem:
+    """Carrier ``i`` shares ``link[i-1]`` and ``link[i]``, the two links it uses, with its neighbours."""
+    n = len(model.i)
+    problem = sq.EquilibriumProblem(model, name=model.name)
+    for i in model.i:
+        problem.add_agent(str(i), objective=model.cost[i], variables=model.x[i])
+    for i in model.i:
+        problem.add_shared(model.link[i], agents=[str(i), str(i % n + 1)])
+    return problem
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # (c) endowment economy: the planner of sharedeq.markets.endowment, and the same planner split into households
 # ---------------------------------------------------------------------------------------------------------------
@@ -343,6 +413,10 @@ def fisher_reference(n: int, m: int = 10, seed: int = 0) -> dict:
 FAMILIES: dict[str, Family] = {
     "river": Family(river_model, river_annotate, None, "river-basin pollution game, n firms, m stations"),
     "cournot": Family(cournot_model, cournot_annotate, None, "Cournot (FK A.16 type), n firms, m shared caps"),
+    "cournot_linear": Family(cournot_linear_model, cournot_linear_annotate, cournot_linear_reference,
+                             "Cournot with linear demand and one shared cap, n firms, all starting at 0"),
+    "transport": Family(transport_model, transport_annotate, None,
+                        "carriers on a ring, each link shared by its two neighbours (no dense row)"),
     "endowment": Family(endowment_model, endowment_annotate, endowment_reference,
                         "endowment economy planner (sharedeq.markets.endowment), n consumers, m goods"),
     "households": Family(households_model, households_annotate, households_reference,

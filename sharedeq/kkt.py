@@ -70,7 +70,8 @@ class _Request:
 
     Row ``k`` (owned by agent ``o``) receives ``(const + sum_p coef_p * scale[o] * z[col_p(o)]) * d expr / d z_k``
     for the rows that the request reaches: the agent's own variables (``agent`` set) or those of every sharing
-    agent (``agents`` mask). ``col_p`` is one column, or an array by agent (generalized Nash: own multipliers).
+    agent (``agents``, an array of agent indices). ``col_p`` is one column, or an array aligned with ``agents``
+    (generalized Nash: each sharing agent's own multiplier); ``scale`` is indexed by agent.
     """
 
     expr: object
@@ -269,17 +270,18 @@ class _KKTBuilder:
         self.expand[k] = -(rest - float(con.ub)) / a
 
     def _shared_constraints(self) -> None:
-        """Each shared constraint once: one multiplier (VE) or one per sharing agent (GNE, body lifted)."""
-        n_agents = self.n_owners
+        """Each shared constraint once: one multiplier (VE) or one per sharing agent (GNE, body lifted).
+
+        A request reaches its sharing agents only (an index array), so N constraints shared by a few neighbours
+        each cost O(N), not O(N^2)."""
+        scale = np.ones(self.n_owners)          # one array for every variational request: agent o sees lam / r_o
+        scale[:len(self.p.agents)] = [1.0 / self.weights[a.name] for a in self.p.agents]
         for s in self.p.shared:
             con = s.constraint
             body = self._translate(con.body, f"shared constraint {con.name}")
-            members = np.zeros(n_agents, dtype=bool)
-            members[[self.agent_index[a] for a in s.agents]] = True
+            members = np.array([self.agent_index[a] for a in s.agents], dtype=int)
             if self.variational[id(con)]:
                 pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", None)
-                scale = np.ones(n_agents)
-                scale[:len(self.p.agents)] = [1.0 / self.weights[a.name] for a in self.p.agents]
                 self.requests.append(_Request(body, agents=members, scale=scale,
                                               pieces=tuple((pc.col, pc.coef) for pc in pieces)))
                 continue
@@ -287,14 +289,12 @@ class _KKTBuilder:
                     len(ca.symvar(body)) > 1:
                 body = self._lift(body, f"{con.name}.body", f"{con.name} body definition")
             sides = self._sides(con, body)
-            cols = np.full((len(sides), n_agents), -1)
-            for name in s.agents:
-                i = self.agent_index[name]
+            cols = np.full((len(sides), members.size), -1)
+            for q, name in enumerate(s.agents):
                 for p_no, piece in enumerate(self._pieces(con, sides, name, f"{con.name}.m[{name}]", name)):
-                    cols[p_no, i] = piece.col
+                    cols[p_no, q] = piece.col
             for row in cols:                   # every sharing agent's pair has the same function: one group
-                group = row[row >= 0]
-                self.same_as.update({int(k): int(group[0]) for k in group})
+                self.same_as.update({int(k): int(row[0]) for k in row})
             self.requests.append(_Request(body, agents=members,
                                           pieces=tuple((cols[p_no], side[1]) for p_no, side in enumerate(sides))))
 
@@ -429,21 +429,24 @@ class _KKTBuilder:
 class _Stationarity:
     """All stationarity rows at once: ``dL_o/dz_k`` for every column ``k`` owned by agent ``o``.
 
-    Gradients come from a few casadi Jacobians (the agents' own functions stacked and differentiated together in
-    forward mode, each shared or aggregate function on its own in reverse mode), the chain rule through the
-    lifted columns is applied with index arithmetic on their total gradients, and the weighted terms are summed
-    into rows by one sparse product. Cost: O(total size of the expressions), with no per-agent casadi call.
+    Gradients come from a few casadi Jacobians (the functions stacked and differentiated together in forward
+    mode, each dense function on its own in reverse mode), the chain rule through the lifted columns is applied
+    with index arithmetic on their total gradients (all computed together), and the weighted terms are summed
+    into rows by one sparse product. Cost: O(total size of the expressions), with no per-agent or per-constraint
+    casadi call: a call on the whole ``z`` costs O(len(z)), so one per row would make the assembly quadratic.
     """
 
     def __init__(self, z: ca.SX, owner: np.ndarray, expand: dict):
         self.z = z
         self.n = int(z.shape[0])
         self.owner = owner
+        self.n_owners = int(owner.max(initial=-1)) + 1
         self.expand = expand
         self.expandable = np.zeros(self.n, dtype=bool)
         self.expandable[list(expand)] = True
         self.threshold = max(64, int(4 * math.sqrt(self.n)))   # a row with more nonzeros is dense
-        self.total: dict[int, tuple] = {}      # expandable column -> (cols, owners, SX values), sorted by owner
+        self.z_ext = ca.vertcat(z, ca.SX(0))                  # z with a structural 0 at index n (no column)
+        self._gradients = None                                 # (start, cols, owners, values) of every h_a
 
     # -------------------------------------------------------------- gradients
     def _direct(self, exprs, batch: bool):
@@ -471,36 +474,70 @@ class _Stationarity:
             return np.zeros(0, int), np.zeros(0, int), ca.SX(0, 1)
         return np.concatenate(rows), np.concatenate(cols), ca.vertcat(*vals)
 
-    def _total_gradient(self, a, visiting=()):
-        """``d h_a / d z`` over non-lifted columns, by the chain rule; memoised, sorted by owning agent."""
-        if a in self.total:
-            return self.total[a]
-        if a in visiting:
-            raise ModelError("the implicit or aggregate definitions are cyclic")
-        _, cols, vals = self._direct([self.expand[a]], batch=False)
-        cols, vals = self._chain(cols, vals, visiting + (a,))
-        order = np.argsort(self.owner[cols], kind="stable")
-        self.total[a] = (cols[order], self.owner[cols[order]], sx_take(vals, order))
-        return self.total[a]
+    def _total_gradients(self):
+        """``d h_a / d z`` over non-lifted columns for every lifted column ``a``, by the chain rule, as one table:
+        entries ``start[a]:start[a + 1]`` of (cols, keys, values), sorted by ``key = a * n_owners + owner``."""
+        if self._gradients is not None:
+            return self._gradients
+        lifted = np.array(sorted(self.expand), dtype=int)
+        fid, cols, vals = self._direct([self.expand[int(a)] for a in lifted], batch=True)
+        fid = lifted[fid] if fid.size else fid
+        resolved: dict[int, tuple] = {}
 
-    def _chain(self, cols, vals, visiting=()):
-        """Replace entries at lifted columns by their total gradients (unfiltered): one row's entries."""
+        def resolve(a, visiting):             # a definition that reads other lifted columns (rare): recurse
+            if a in resolved:
+                return resolved[a]
+            if a in visiting:
+                raise ModelError("the implicit or aggregate definitions are cyclic")
+            mine = np.flatnonzero(fid == a)
+            plain_entries = mine[~self.expandable[cols[mine]]]
+            out_c, out_v = [cols[plain_entries]], [sx_take(vals, plain_entries)]
+            for e in mine[self.expandable[cols[mine]]]:
+                inner_c, inner_v = resolve(int(cols[e]), visiting | {a})
+                out_c.append(inner_c)
+                out_v.append(vals[int(e)] * inner_v)
+            resolved[a] = (np.concatenate(out_c), ca.vertcat(*out_v))
+            return resolved[a]
+
+        nested = np.unique(fid[self.expandable[cols]]) if cols.size else np.zeros(0, int)
+        for a in nested:
+            resolve(int(a), frozenset())
+        plain = ~np.isin(fid, nested)            # definitions over plain columns only: taken as they are
+        parts_a, parts_c, parts_v = [fid[plain]], [cols[plain]], [sx_take(vals, np.flatnonzero(plain))]
+        for a in nested:
+            c, v = resolved[int(a)]
+            parts_a.append(np.full(c.size, a))
+            parts_c.append(c)
+            parts_v.append(v)
+        a_all, c_all = np.concatenate(parts_a), np.concatenate(parts_c)
+        v_all = ca.vertcat(*parts_v)
+        order = np.lexsort((self.owner[c_all], a_all))
+        start = np.zeros(self.n + 1, dtype=int)
+        np.add.at(start, a_all + 1, 1)
+        start = np.cumsum(start)
+        key = a_all[order].astype(np.int64) * max(self.n_owners, 1) + self.owner[c_all[order]]
+        self._gradients = (start, c_all[order], key, sx_take(v_all, order))
+        return self._gradients
+
+    def _chain(self, fid, cols, vals):
+        """Entries ``(function fid, column, value)`` with those at lifted columns replaced by ``value`` times the
+        lifted column's total gradient."""
         via = np.flatnonzero(self.expandable[cols])
         if not via.size:
-            return cols, vals
+            return fid, cols, vals
+        start, g_cols, _, g_vals = self._total_gradients()
+        count = start[cols[via] + 1] - start[cols[via]]
+        t = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(start[cols[via]], count)
+        e = np.repeat(via, count)
         keep = np.flatnonzero(~self.expandable[cols])
-        out_cols, out_vals = [cols[keep]], [sx_take(vals, keep)]
-        for e in via:
-            inner_cols, _, inner_vals = self._total_gradient(int(cols[e]), visiting)
-            out_cols.append(inner_cols)
-            out_vals.append(vals[int(e)] * inner_vals)
-        return np.concatenate(out_cols), ca.vertcat(*out_vals)
+        return (np.concatenate([fid[keep], fid[e]]), np.concatenate([cols[keep], g_cols[t]]),
+                ca.vertcat(sx_take(vals, keep), sx_take(vals, e) * sx_take(g_vals, t)))
 
     # -------------------------------------------------------------- the rows
     def rows(self, requests) -> ca.SX:
         """The n-vector whose stationarity entries are the agents' Lagrangian derivatives (0 elsewhere)."""
-        terms = [self._own_terms([r for r in requests if r.agent is not None])]
-        terms += [self._shared_terms(r) for r in requests if r.agent is None]
+        terms = [self._own_terms([r for r in requests if r.agent is not None]),
+                 self._shared_terms([r for r in requests if r.agent is None])]
         terms = [t for t in terms if t[0].size]
         if not terms:
             return ca.SX.zeros(self.n, 1)
@@ -510,25 +547,12 @@ class _Stationarity:
         summing = ca.DM(ca.Sparsity.triplet(self.n, target.size, target.tolist(), list(range(target.size))), 1.0)
         return ca.densify(ca.mtimes(summing, weights * values))
 
-    def _weights(self, req_of_term, requests, target) -> ca.SX:
-        """``const + sum_p coef_p * scale[o] * z[col_p(o)]`` for each term (row ``target``, owner ``o``)."""
-        const = np.array([r.const for r in requests])[req_of_term]
+    def _weighted(self, const, coefs, cols) -> ca.SX:
+        """``const + sum_p coefs[:, p] * z[cols[:, p]]`` for each term (a column < 0 contributes nothing)."""
         out = ca.DM(const)
-        n_pieces = max((len(r.pieces) for r in requests), default=0)
-        z_ext = ca.vertcat(self.z, ca.SX(0))
-        agent = self.owner[target]
-        for p_no in range(n_pieces):
-            col = np.full(target.size, self.n)
-            coef = np.zeros(target.size)
-            for r_no, r in enumerate(requests):
-                if p_no >= len(r.pieces):
-                    continue
-                mine = req_of_term == r_no
-                c, k = r.pieces[p_no]
-                col[mine] = c[agent[mine]] if isinstance(c, np.ndarray) else c
-                coef[mine] = k * (r.scale[agent[mine]] if r.scale is not None else 1.0)
-            col[col < 0] = self.n
-            out = out + ca.DM(coef) * z_ext[col.tolist()]
+        for p in range(coefs.shape[1]):
+            col = np.where(cols[:, p] >= 0, cols[:, p], self.n)
+            out = out + ca.DM(coefs[:, p]) * self.z_ext[col.tolist()]
         return out
 
     def _own_terms(self, requests):
@@ -540,31 +564,55 @@ class _Stationarity:
         direct = np.flatnonzero(~self.expandable[cols] & (self.owner[cols] == agent_of[fid]))
         parts_f, parts_k, parts_v = [fid[direct]], [cols[direct]], [sx_take(vals, direct)]
         via = np.flatnonzero(self.expandable[cols])
-        for a in np.unique(cols[via]):
-            e = via[cols[via] == a]
-            inner_cols, inner_owner, inner_vals = self._total_gradient(int(a))
-            lo = np.searchsorted(inner_owner, agent_of[fid[e]], side="left")
-            hi = np.searchsorted(inner_owner, agent_of[fid[e]], side="right")
+        if via.size:                            # through lifted columns: only the entries on the agent's own
+            _, g_cols, g_key, g_vals = self._total_gradients()
+            wanted = cols[via].astype(np.int64) * max(self.n_owners, 1) + agent_of[fid[via]]
+            lo, hi = np.searchsorted(g_key, wanted, "left"), np.searchsorted(g_key, wanted, "right")
             count = hi - lo
-            if not count.sum():
-                continue
             t = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
-            e_rep = np.repeat(e, count)
-            parts_f.append(fid[e_rep])
-            parts_k.append(inner_cols[t])
-            parts_v.append(sx_take(vals, e_rep) * sx_take(inner_vals, t))
+            e = np.repeat(via, count)
+            parts_f.append(fid[e])
+            parts_k.append(g_cols[t])
+            parts_v.append(sx_take(vals, e) * sx_take(g_vals, t))
         fid, target = np.concatenate(parts_f), np.concatenate(parts_k)
-        values = ca.vertcat(*parts_v)
-        return target, self._weights(fid, requests, target), values
+        n_pieces = max(len(r.pieces) for r in requests)
+        coef, col = np.zeros((len(requests), n_pieces)), np.full((len(requests), n_pieces), -1)
+        for r_no, r in enumerate(requests):
+            for p_no, (c, k) in enumerate(r.pieces):
+                col[r_no, p_no], coef[r_no, p_no] = c, k
+        const = np.array([r.const for r in requests])
+        return target, self._weighted(const[fid], coef[fid], col[fid]), ca.vertcat(*parts_v)
 
-    def _shared_terms(self, request):
-        """A shared constraint: entries on the columns of every sharing agent."""
-        _, cols, vals = self._direct([request.expr], batch=False)
-        cols, vals = self._chain(cols, vals)
+    def _shared_terms(self, requests):
+        """Shared constraints: entries on the columns of each constraint's sharing agents, weighted by the
+        multiplier that agent prices it with."""
+        if not requests:
+            return np.zeros(0, int), None, None
+        fid, cols, vals = self._chain(*self._direct([r.expr for r in requests], batch=True))
+        # (request, sharing agent) pairs, flattened; the per-pair multiplier columns and coefficients
+        sizes = np.array([r.agents.size for r in requests])
+        pair_req = np.repeat(np.arange(len(requests)), sizes)
+        pair_agent = np.concatenate([r.agents for r in requests])
+        n_pieces = max(len(r.pieces) for r in requests)
+        pair_col, pair_coef = np.full((pair_req.size, n_pieces), -1), np.zeros((pair_req.size, n_pieces))
+        offset = np.r_[0, np.cumsum(sizes)]
+        for r_no, r in enumerate(requests):
+            span = slice(offset[r_no], offset[r_no + 1])
+            scale = r.scale[r.agents] if r.scale is not None else 1.0
+            for p_no, (c, k) in enumerate(r.pieces):
+                pair_col[span, p_no] = c
+                pair_coef[span, p_no] = k * scale
+        # keep the entries on a sharing agent's column, and find that (request, agent) pair
         agent = self.owner[cols]
-        keep = np.flatnonzero((agent >= 0) & request.agents[np.maximum(agent, 0)])
-        target = cols[keep]
-        return target, self._weights(np.zeros(keep.size, int), [request], target), sx_take(vals, keep)
+        width = max(self.n_owners, 1)
+        keys = pair_req.astype(np.int64) * width + pair_agent
+        order = np.argsort(keys, kind="stable")
+        entry = fid.astype(np.int64) * width + np.maximum(agent, 0)
+        pos = np.minimum(np.searchsorted(keys[order], entry), keys.size - 1)
+        keep = np.flatnonzero((agent >= 0) & (keys[order][pos] == entry))
+        which = order[pos[keep]]
+        return cols[keep], self._weighted(np.zeros(keep.size), pair_coef[which], pair_col[which]), \
+            sx_take(vals, keep)
 
 
 def _as_sx(value) -> ca.SX:

@@ -213,8 +213,12 @@ class MCP:
 
 
 def sx_take(vector: ca.SX, index: np.ndarray) -> ca.SX:
-    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0)."""
-    return vector[index.tolist()] if index.size else ca.SX(0, 1)
+    """``vector[index]`` as a column (casadi reads an empty index list on a 1 x 1 matrix as a structural 0, and
+    returns a row when a 1 x 1 matrix is indexed by a list)."""
+    if not index.size:
+        return ca.SX(0, 1)
+    out = vector[index.tolist()]
+    return out if out.shape[1] == 1 else out.T
 
 
 def walk_sx(F: ca.SX, z: ca.SX, leaf, const, ops: dict, target: str) -> list:

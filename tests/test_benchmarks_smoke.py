@@ -27,7 +27,7 @@ def test_family_solves_in_ve_mode(family, n):
         np.testing.assert_allclose(prices, reference(n, 5, 1)["prices"], rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("family", ["river", "cournot"])
+@pytest.mark.parametrize("family", ["river", "cournot", "cournot_linear", "transport"])
 def test_family_solves_in_gne_mode(family):
     problem = generate(family, 20, m=3, seed=2)
     solution = problem.solve(mode="gne")
