@@ -9,7 +9,7 @@ package): x = (21.1448, 16.0279, 2.7260), multipliers (0.5744, 0). In generalize
 the stations itself) the equilibria form a continuum; any point returned must satisfy every firm's KKT
 conditions with its own multipliers.
 
-Data from the GAMS EMP manual (seed ``003``): ``K(m) = 100``, ``d1 = 3``, ``d2 = 0.01``,
+Data from the GAMS EMP manual: ``K(m) = 100``, ``d1 = 3``, ``d2 = 0.01``,
 ``e = (0.5, 0.25, 0.75)``, ``c``, ``u`` as below.
 
 Run: ``python cases/river_basin.py --mode ve`` or ``sharedeq solve cases/river_basin.py --mode gne``.

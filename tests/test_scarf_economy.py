@@ -102,7 +102,7 @@ def test_cli_solves_the_case_file(tmp_path, capsys):
     assert text.startswith("EQUILIBRIUM FOUND: Scarf 1960 economy, n = 3") and "Best-response check" in text
     data = json.loads(out.read_text())
     assert data["status"] == "equilibrium" and data["residual"] < 1e-8
-    assert data["variables"]["p[2]"] == pytest.approx(1 / 3, abs=1e-8)
-    assert data["variables"]["x[3,1]"] == pytest.approx(0.5, abs=1e-8)
+    assert data["variables"]["p[2]"]["value"] == pytest.approx(1 / 3, abs=1e-8)
+    assert data["variables"]["x[3,1]"]["value"] == pytest.approx(0.5, abs=1e-8)
     assert main(["solve", case, "--arg", "n=5", "--arg", "normalization=numeraire"]) == 0
     assert "n = 5" in capsys.readouterr().out
