@@ -46,7 +46,8 @@ def sweep(build_problem, grid, mode="ve", client=None, warm_start=True, workers=
         Multipliers start from zero as in any solve.
     chunks: contiguous chunks per mode, one task each (default: 1 when serial, else twice the worker threads
         shared among the modes, at most one per point); more chunks balance the load, fewer warm-start more.
-    solve_options: passed to :func:`sharedeq.solve` (``tol``, ``options``, ``verify``, ...).
+    solve_options: passed to :func:`sharedeq.solve` (``tol``, ``options``, ``verify``, ...). A progress bar
+        counts the solves on stderr when it is a terminal (``verbose=0`` turns it off: :mod:`sharedeq.progress`).
 
     Returns a pandas DataFrame with the parameters, ``mode``, ``status`` (the headline, e.g.
     ``EQUILIBRIUM FOUND``, or ``ERROR`` when an exception was raised), ``converged``, every variable
@@ -62,6 +63,9 @@ def sweep(build_problem, grid, mode="ve", client=None, warm_start=True, workers=
     points = grid_points(grid)
     modes = _modes(mode)
     _check_parameters(build_problem, points)
+    for name, count in (("workers", workers), ("chunks", chunks)):
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ModelError(f"sweep(): {name} must be a positive whole number, got {count!r}")
     from sharedeq import progress
 
     serial = client == "serial" or client is None and workers == 1
@@ -72,7 +76,7 @@ def sweep(build_problem, grid, mode="ve", client=None, warm_start=True, workers=
             results = [solve_chunk(*task, on_point=bar.step) for task in tasks]
         else:
             results = _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_start,
-                                   {"verbose": 0, **solve_options}, bar.step)
+                                   {"verbose": 0, **solve_options}, bar.step)    # no bars drawn by workers
     return _table(points, modes, [row for chunk in results for row in chunk])
 
 

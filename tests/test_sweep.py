@@ -148,6 +148,7 @@ def test_grid_forms():
     (lambda: sq.sweep(build_shared_resource, {"mode": ["ve"]}), "give the modes as sweep(mode=[...])"),
     (lambda: sq.sweep("model.py", {"C": [1]}), "sweep() takes a function build_problem"),
     (lambda: sq.sweep(build_shared_resource, {"C": [1]}, client=3), "client must be None, 'serial'"),
+    (lambda: sq.sweep(build_shared_resource, {"C": [1]}, workers=0), "workers must be a positive whole number"),
 ])
 def test_bad_input_is_a_model_error(call, message):
     with pytest.raises(sq.ModelError) as err:
