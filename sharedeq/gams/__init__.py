@@ -290,21 +290,16 @@ def _objective_variable(builder, solve, interpreter):
 
 def _single_agent(builder, solve, interpreter, name):
     """``solve m using nlp minimizing z``: one agent optimising ``z`` over the model's other variables."""
+    import pyomo.environ as pyo
     from pyomo.core.expr.visitor import identify_variables
 
     from sharedeq.problem import EquilibriumProblem
 
     var = _objective_variable(builder, solve, interpreter)
-    constraints = list(builder.model.component_data_objects(_constraint_type(), active=True))
+    constraints = list(builder.model.component_data_objects(pyo.Constraint, active=True))
     defined = any(c.equality and any(v is var for v in identify_variables(c.body)) for c in constraints)
     # an objective variable that no equation defines (an epigraph: e.g. |x + 3| <= theta) is a decision variable
     variables = [v for v in builder.instances.values() if (v is not var or not defined) and not v.fixed]
     problem = EquilibriumProblem(builder.model, name=name)
     problem.add_agent(solve.model, objective=var, variables=variables, constraints=constraints, sense=solve.sense)
     return problem
-
-
-def _constraint_type():
-    import pyomo.environ as pyo
-
-    return pyo.Constraint

@@ -47,7 +47,6 @@ VARIABLE_DEFAULTS = {  # type -> (lower, upper)
     "binary": (0.0, 1.0), "integer": (0.0, math.inf), "sos1": (0.0, math.inf), "sos2": (0.0, math.inf),
     "semicont": (0.0, math.inf), "semiint": (0.0, math.inf),
 }
-EMP_INFO = "%emp.info%"
 #: GAMS's own scalars that models set or read (execution errors, the random seed): read as 0, assignments noted.
 SYSTEM_SCALARS = ("execerror", "execseed")
 

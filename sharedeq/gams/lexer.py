@@ -532,7 +532,6 @@ _CODE = re.compile(
     r"|(?P<op>\.\.|=[eEgGlLnNxXcCbB]=|\*\*|<=|>=|<>|==|--|\+\+|[-+*/()\[\]{}$,;.=<>:#@&|^!])"
 )
 _LABEL = re.compile(r"(?P<str>'[^'\n]*'|\"[^\"\n]*\")|(?P<label>[A-Za-z0-9_][A-Za-z0-9_+\-]*)")
-_OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
 class Scanner:
@@ -593,6 +592,18 @@ class Scanner:
         self.pos, self._peeked = token.end, None
         return token
 
+    def first_on_line(self, token: Token) -> bool:
+        """Is ``token`` the first thing on its line?"""
+        return self.text[self.starts[token.line - 1]:token.pos].strip() == ""
+
+    def line_from(self, token: Token) -> str:
+        """The source text from ``token`` to the end of its line."""
+        return self.text[token.pos:].split("\n", 1)[0].strip()
+
+    def back(self, token: Token) -> None:
+        """Make ``token`` (just read) the next token again."""
+        self.pos, self._peeked = token.pos, None
+
     def at(self, *values) -> bool:
         """Is the next token one of these operators or (case-insensitive) keywords?"""
         token = self.peek()
@@ -626,10 +637,6 @@ class Scanner:
         value = m.group(0)[1:-1] if m.lastgroup == "str" else m.group(0)
         self.pos = m.end()
         return Token("label", value.strip(), m.group(0), line, col, pos, m.end())
-
-    def at_label(self) -> bool:
-        pos = self._skip_space(self.pos if self._peeked is None else self._peeked.pos)
-        return bool(_LABEL.match(self.text, pos))
 
     def rest_of_line(self, stops="") -> str:
         """Skip explanatory text: up to the end of the line or a character in ``stops`` outside quotes."""
@@ -665,10 +672,6 @@ class Scanner:
             pos += 1
         line, col = self.where(start)
         raise self.source.error(f"no closing '{stop}'", line, col)
-
-    def same_line(self, token: Token) -> bool:
-        """Is the next token on the same line as ``token``?"""
-        return self.peek().line == token.line
 
     def skip_char(self) -> None:
         """Step over the character that :meth:`next_char` returned (without lexing: ``.3`` is no number here)."""

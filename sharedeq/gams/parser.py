@@ -283,7 +283,7 @@ class _Parser:
         return self.s.error(message, token)
 
     # ------------------------------------------------------------------------------ statements
-    def statement(self, inside=False):
+    def statement(self):
         s = self.s
         if s.accept(";"):
             return None
@@ -329,7 +329,7 @@ class _Parser:
         if word in SKIPPED:
             self.skip_statement()
             return Skipped(word, token.line, token.col)
-        return self.assignment_or_definition(inside)
+        return self.assignment_or_definition()
 
     def assignment_ahead(self) -> bool:
         """``model.optfile = 1`` or ``set(i) = yes`` style: a keyword-like symbol name followed by '.' or '='."""
@@ -343,7 +343,7 @@ class _Parser:
         while True:
             ahead = self.s.peek()
             if depth == 0 and ahead.kind == "id" and ahead.line != line and _reserved(ahead.value) and \
-                    self.s.text[self.s.starts[ahead.line - 1]:ahead.pos].strip() == "":
+                    self.s.first_on_line(ahead):
                 return
             token = self.s.next()
             if token.kind == "eof":
@@ -352,7 +352,7 @@ class _Parser:
                 depth += 1
             elif token.kind == "op" and token.value in (")", "]", "}"):
                 if depth == 0:
-                    self.s.pos, self.s._peeked = token.pos, None     # the end of an enclosing loop
+                    self.s.back(token)          # the ')' that ends an enclosing loop
                     return
                 depth -= 1
             elif token.kind == "op" and token.value == ";" and depth == 0:
@@ -416,7 +416,7 @@ class _Parser:
             return ""
         if char in "=.$":                  # 'p(i) = 1' after a declaration that lacks its ';'
             token = self.s.peek()
-            raise self.error(f"expected ';' before '{self.s.text[token.pos:].splitlines()[0].strip()}'", token)
+            raise self.error(f"expected ';' before '{self.s.line_from(token)}'", token)
         return self.s.rest_of_line("/,;").strip("'\"")
 
     def set_data(self) -> list[tuple[str, ...]]:
@@ -675,14 +675,14 @@ class _Parser:
         while not self.s.at(close, *stop):
             if self.s.peek().kind == "eof":
                 raise self.error(f"missing '{close}'")
-            statement = self.statement(inside=True)
+            statement = self.statement()
             if isinstance(statement, list):
                 raise self.error("declarations inside a loop or if are not allowed")
             if statement is not None:
                 out.append(statement)
         return out
 
-    def assignment_or_definition(self, inside):
+    def assignment_or_definition(self):
         s = self.s
         head = s.peek()
         target = self.reference(s.next())
