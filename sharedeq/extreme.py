@@ -37,7 +37,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import casadi as ca
 import numpy as np
@@ -157,7 +157,6 @@ class _MPEC:
     side: ca.SX
     side_lo: np.ndarray
     side_up: np.ndarray
-    side_names: list = field(default_factory=list)
 
     def value(self, z) -> float:
         return float(ca.Function("phi", [self.mcp.z], [self.phi])(z))
@@ -202,7 +201,7 @@ def extreme(problem, objective, mode="gne", sense="max", starts=8, seed=0, *, we
     timings["reformulate"] = time.perf_counter() - begin
     begin = time.perf_counter()
     steps, candidates, scope, method = [], [], "local", ""
-    search = _branch_and_bound(mpec, max_nodes, tol) if _is_linear_quadratic(mpec) else None
+    search = _branch_and_bound(mpec, max_nodes) if _is_linear_quadratic(mpec) else None
     if search is not None:
         steps.append({"step": "branch and bound over the complementarity pairs", "ipopt_status": search.status,
                       "iterations": 0, "residual": np.nan, "seconds": search.seconds})
@@ -223,6 +222,13 @@ def extreme(problem, objective, mode="gne", sense="max", starts=8, seed=0, *, we
         candidates.extend(found)
     timings["solve"] = time.perf_counter() - begin
     solution = _best_verified(problem, mpec, candidates, steps, timings, mode, weights, tol, scaled_tol, verify)
+    if scope == "global" and candidates and not solution.converged:       # HiGHS's point failed the checks
+        scope = "local"
+        method = (f"local: Scholtes relaxation from the branch and bound's point (which failed the checks) and "
+                  f"{starts} starts (seed {seed}); the MPEC is nonconvex, so another equilibrium may do better")
+        found = _local_runs(mpec, starts, seed, options, tol, steps, extra=search.z)
+        timings["solve"] = time.perf_counter() - begin
+        solution = _best_verified(problem, mpec, found, steps, timings, mode, weights, tol, scaled_tol, verify)
     solution.extreme_sense = sense_word
     if solution.converged:
         solution.extreme_value = mpec.value(solution.z)
@@ -271,16 +277,15 @@ def _mpec(problem, mcp, weights, mode, objective, sign, constraints) -> _MPEC:
     if not isinstance(phi, ca.SX):
         raise ModelError(f"extreme(): the objective {objective} is a constant; it must depend on the problem's "
                          f"variables")
-    rows, lo, up, names = [], [], [], []
+    rows, lo, up = [], [], []
     for con in _constraints(constraints):
         context[0] = f"side constraint {con.name}"
         body = translate(con.body)
         rows.append(ca.SX(body) if not isinstance(body, ca.SX) else body)
         lo.append(-np.inf if con.lb is None else float(con.lb))
         up.append(np.inf if con.ub is None else float(con.ub))
-        names.append(con.name)
     side = ca.vertcat(*rows) if rows else ca.SX(0, 1)
-    return _MPEC(mcp, relax(mcp), phi, sign, side, np.array(lo), np.array(up), names)
+    return _MPEC(mcp, relax(mcp), phi, sign, side, np.array(lo), np.array(up))
 
 
 def _constraints(constraints) -> list[ConstraintData]:
@@ -460,7 +465,7 @@ class _LinearQuadratic:
         return r[self.decide]
 
 
-def _branch_and_bound(mpec: _MPEC, max_nodes: int, tol: float) -> _Search:
+def _branch_and_bound(mpec: _MPEC, max_nodes: int) -> _Search:
     """Best-first branch and bound over the complementarity pairs (see the module docstring)."""
     start = time.perf_counter()
     lq = _LinearQuadratic(mpec)

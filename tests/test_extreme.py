@@ -239,3 +239,34 @@ def test_river_basin_variational_equilibrium_lies_inside_the_generalized_nash_ra
     low = min(float(x[0]) for x in river_vertices)
     high = max(float(x[0]) for x in river_vertices)
     assert low < rb.VE_OUTPUT[1] < high
+
+
+# ---------------------------------------------------------------------- a nonlinear game: Cournot with a shared cap
+def test_cournot_shared_cap_output_range_matches_the_one_dimensional_root():
+    """Cournot firms (benchmarks.generators, N = 5, one shared capacity cap) with a cap that binds: every firm
+    ``i`` with ``x_i > 0`` needs ``g_i(x_i) = c_i + K_i^(-1/b_i) x_i^(1/b_i) - p(cap) - x_i p'(cap) <= 0`` (the cap
+    holds it back), one with ``x_i = 0`` nothing more, so firm 1's output ranges over ``[0, r_1]`` with
+    ``g_1(r_1) = 0`` (found by brentq here), since the others' roots add up to more than the cap. Nonlinear price:
+    the local method, and its scope says so."""
+    from scipy.optimize import brentq
+
+    from benchmarks.generators import GAMMA, cournot_data, generate
+
+    data = cournot_data(5, 1, 0)
+    cap = data.cap[0]
+    price = (data.A / cap) ** (1 / GAMMA)
+    slope = -price / (GAMMA * cap)
+
+    def g(x, i):
+        return data.c[i] + data.K[i] ** (-1 / data.beta[i]) * x ** (1 / data.beta[i]) - price - x * slope
+
+    roots = [brentq(g, 1e-12, 1e4, args=(i,), xtol=1e-14) for i in range(5)]
+    assert sum(roots[1:]) > cap > roots[0]
+    problem = generate("cournot", 5, m=1)
+    high = problem.extreme(problem.model.x[1], sense="max")
+    assert high.converged and high.status != "not an equilibrium", high.summary()
+    assert high.extreme_scope == "local"
+    assert high.extreme_value == pytest.approx(roots[0], rel=1e-8)
+    low = problem.extreme(problem.model.x[1], sense="min")
+    assert low.converged and low.status != "not an equilibrium", low.summary()
+    assert low.extreme_value == pytest.approx(0.0, abs=1e-8)
