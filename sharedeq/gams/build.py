@@ -36,9 +36,8 @@ class ModelBuilder:
         self.it = interpreter
         self.solve = solve
         self.model = pyo.ConcreteModel(name=name)
-        self.variables: list[GVariable] = []
         self.instances: dict[tuple[str, tuple], object] = {}       # (variable, key) -> VarData
-        self.rows: dict[str, dict] = {}                             # equation -> {key: (lhs, relation, rhs, node)}
+        self.rows: dict[str, dict] = {}                             # equation -> {key: (lhs, relation, rhs)}
 
     # ------------------------------------------------------------------------------ equations
     def equations(self) -> list[tuple[GEquation, GVariable | None, object]]:
@@ -113,7 +112,6 @@ class ModelBuilder:
             component = pyo.Var(pyo.Any, dense=False) if symbol.domain else pyo.Var()
             self.model.add_component(self.component_name(symbol.name), component)
             symbol.component = component
-            self.variables.append(symbol)
         var = symbol.component[_pyomo_key(key)] if symbol.domain else symbol.component
         lower, upper = symbol.bounds(key)
         if lower > upper:
@@ -152,7 +150,7 @@ class ModelBuilder:
                     rows[key] = expression
             self.add(equation, rows, lambda rows, key: pyo.Constraint(expr=rows[key]),
                      lambda rows: pyo.Constraint(list(map(_pyomo_key, rows)),
-                                                 rule=lambda m, *k: rows[_label_key(k)]))
+                                                 rule=lambda m, *k: rows[k]))
 
     def relation(self, lhs, relation, rhs, equation, key):
         """``lhs rel rhs`` as a Pyomo relation; None for an instance without variables that holds (GAMS drops it)."""
@@ -201,7 +199,7 @@ class ModelBuilder:
             rows = {key: complements(var, function) if not _free(var) else complements(function == 0, var)
                     for key, (var, function) in _with_variables(pairs[equation.name]).items()}
             self.add(equation, rows, lambda rows, key: Complementarity(expr=rows[key]),
-                     lambda rows: Complementarity(list(map(_pyomo_key, rows)), rule=lambda m, *k: rows[_label_key(k)]))
+                     lambda rows: Complementarity(list(map(_pyomo_key, rows)), rule=lambda m, *k: rows[k]))
 
     def match(self, unpaired, pairs):
         """Pair equations that the model lists without a variable with the unpaired free variables, in order."""
@@ -279,10 +277,6 @@ def _instance(equation, key) -> str:
 
 def _pyomo_key(key: tuple):
     return key[0] if len(key) == 1 else key
-
-
-def _label_key(key) -> tuple:
-    return tuple(key)
 
 
 def _component_name(model, name: str) -> str:
