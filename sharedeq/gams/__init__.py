@@ -113,7 +113,7 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
     equations = builder.equations()
     builder.build_rows(equations)
     result = GamsModel(None if path is None else str(path), kind, builder.model, title=source.title,
-                       model_name=solve.model, notes=list(source.notes) + interpreter.notes)
+                       model_name=solve.model)
     files = _written_files(source, interpreter)
     result.options = _option_files(files, result.notes)
     if kind == "mcp":
@@ -136,6 +136,7 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
             result.kind = "nlp"
             result.problem = _single_agent(builder, solve, interpreter, name)
     _note_unused(files, result.notes)
+    result.notes = [*source.notes, *interpreter.notes, *result.notes]
     result.sets, result.parameters = _data(interpreter)
     for note in result.notes:
         warnings.warn(note, GamsNote, stacklevel=2)
