@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import partial
 from pathlib import Path
 
@@ -176,6 +177,70 @@ def scarfmcp():
     z, res = solve_mcp(F, lb, ub, z0)
     names = [f"p[{c}]" for c in C] + [f"y[{s}]" for s in S] + [f"i[{h}]" for h in H]
     return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
+
+
+def _aligned_table(text: str) -> dict:
+    """A GAMS table block as ``{(row, column): value}``, read by column position (a number belongs to the
+    header label whose last character is nearest to its own); ``+`` lines start a new block of columns."""
+    values, header = {}, []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        tokens = [(m.group(), m.end()) for m in re.finditer(r"\S+", line)]
+        if tokens[0][0] == "+" or not header:
+            header = [(label, end) for label, end in tokens if label != "+"]
+            continue
+        row = line[:header[0][1] - len(header[0][0])].replace(" ", "")
+        for token, end in tokens:
+            if line.index(token) >= len(row) and re.fullmatch(r"[-+.\d]+", token) and line[:end].strip() != row:
+                column = min(header, key=lambda h: abs(h[1] - end))[0]
+                values[row, column] = float(token)
+    return values
+
+
+def _hansen_data():
+    """HANSMCP's activity analysis table, from the ``Table data`` block of ``hansmcp.gms`` read by column."""
+    text = (HERE / "hansmcp.gms").read_text()
+    block = text[text.index("Table data(*,c,s)"):]
+    block = block[block.index("\n") + 1:block.index(";")]
+    return _aligned_table(block)
+
+
+def hansmcp():
+    """Hansen's economy: the same equations as SCARFMCP (Cobb-Douglas demand for all four consumers), agric's
+    price fixed at 1. Terms with a zero demand share are left out, as GAMS drops zero coefficients."""
+    C = ["agric", "food", "textiles", "hserv", "entert", "houseop", "capeop", "steel", "coal", "lumber",
+         "housbop", "capbop", "labor", "exchange"]
+    H = ["agent1", "agent2", "agent3", "agent4"]
+    S = [f"dom{k}" for k in range(1, 13)] + [f"imp{k}" for k in range(1, 8)] + [f"exp{k}" for k in range(1, 8)]
+    e = np.zeros((len(C), len(H)))
+    for c, row in {"housbop": [2, 0.4, 0, 0.8], "capbop": [3, 2, 0, 7.5], "labor": [0.6, 0.8, 1, 0.6]}.items():
+        e[C.index(c)] = row
+    d = np.zeros((len(C), len(H)))
+    for c, row in {"agric": [0.1, 0.2, 0.3, 0.1], "food": [0.2] * 4, "textiles": [0.1, 0.1, 0.3, 0.1],
+                   "hserv": [0.1] * 4, "entert": [0.1] * 4, "houseop": [0.3, 0.1, 0, 0.1],
+                   "capeop": [0.1, 0.2, 0, 0.3]}.items():
+        d[C.index(c)] = row
+    alpha = d / d.sum(axis=0)
+    a = np.zeros((len(C), len(S)))
+    for (row, s), value in _hansen_data().items():
+        kind, c = row.split(".")
+        a[C.index(c), S.index(s)] += value if kind == "output" else -value
+    nc, ns = len(C), len(S)
+
+    def F(z):
+        p, y, inc = z[:nc], z[nc:nc + ns], z[nc + ns:]
+        demand = np.array([sum(inc[h] * alpha[c, h] / p[c] for h in range(len(H)) if alpha[c, h] > 0)
+                           for c in range(nc)])
+        return np.concatenate([a @ y + e.sum(axis=1) - demand, -(a.T @ p), inc - e.T @ p])
+
+    lb = np.concatenate([np.where(alpha.max(axis=1) > 0, 1e-5, 0.0), np.zeros(ns), np.zeros(len(H))])
+    ub = np.full(nc + ns + len(H), INF)
+    lb[0] = ub[0] = 1.0
+    z, res = solve_mcp(F, lb, ub, np.ones(nc + ns + len(H)))
+    names = [f"p[{c}]" for c in C] + [f"y[{s}]" for s in S] + [f"i[{h}]" for h in H]
+    return _named(names, z), ("scipy least_squares (Fischer-Burmeister) on the MCP written in numpy (the activity "
+                              f"table read by column from the replica's text); residual {res:.1e}")
 
 
 # ------------------------------------------------------------------------------------------- two3mcp
@@ -674,6 +739,8 @@ LIBRARY = {
     "scarfmcp": dict(kind="mcp", function=scarfmcp, published=GAMSLIB.format("scarfmcp"),
                      read_from={"repository": "MonicaCT/SalariesBolivia", "path": "scarfmcp.gms",
                                 "commit": "8dbcfb08f35988b8bc5ebae79ad326d8c20a0809"}, tol=1e-6),
+    "hansmcp": dict(kind="mcp", function=hansmcp, published=GAMSLIB.format("hansmcp"),
+                    read_from={"where": INDEX_COPY}, tol=1e-6),
     "two3mcp": dict(kind="mcp", function=two3mcp, published=GAMSLIB.format("two3mcp"),
                     read_from={"where": INDEX_COPY}, tol=1e-6, note="first solve (the reference case)"),
     "wallmcp": dict(kind="mcp", function=wallmcp, published=GAMSLIB.format("wallmcp"),
