@@ -559,3 +559,17 @@ def test_batinclude_passes_its_arguments(tmp_path):
     model = read("Set i / a, b /;\n$batInclude square.gms sq i\nVariable z; Equation e; e.. z =e= sqr(z - 1);\n"
                  "Model m / e /; solve m using mcp;\n", tmp_path)
     assert model.parameters["sq"] == {"a": 1.0, "b": 4.0}
+
+
+def test_mcp_with_n_equations_and_boxed_variables(tmp_path):
+    """x - 2 =n= 0 with 0 <= x <= 1: x = 1 (F = -1 <= 0 at the upper bound); y - 0.5 with the same box: 0.5."""
+    model = read("""$setglobal top 1
+Variable x, y; Equation ex, ey;
+x.lo = 0; x.up = %top%; y.lo = 0; y.up = %top%;
+ex.. x - 2 =n= 0;
+ey.. y - 0.5 =g= 0;
+Model box / ex.x, ey.y /;
+solve box using mcp;
+""", tmp_path)
+    assert model.solve().converged
+    assert (pyo.value(model.model.x), pyo.value(model.model.y)) == pytest.approx((1.0, 0.5), abs=1e-8)
