@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sharedeq.gams.lexer import GamsError
 
-__all__ = ["GamsError", "GamsModel", "GamsNote", "command_target", "read_gams"]
+__all__ = ["GamsError", "GamsModel", "GamsNote", "read_gams"]
 
 _EMP_FILES = ("%emp.info%", "emp.info", "empinfo.txt", "empinfo.dat")
 _NLP_KINDS = ("nlp", "lp", "qcp", "dnlp")
