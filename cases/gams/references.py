@@ -243,6 +243,38 @@ def hansmcp():
                               f"table read by column from the replica's text); residual {res:.1e}")
 
 
+def spatequ():
+    """SPATEQU's complementarity model: demand Qd and supply Qs (free, given by the linear functions), prices
+    P >= 0 paired with each region's balance, shipments X(r,rr,c) >= 0 (none from a region to itself) paired
+    with the no-arbitrage condition P(r,c) + TCost(r,rr,c) >= P(rr,c). As published, the demand and supply
+    functions multiply each region's own price by the sum of its coefficients over commodities."""
+    alpha_d = np.array([[200, 300], [100, 200], [160, 250.0]])
+    beta_d = np.array([[[-10, 1], [1, -10]], [[-5, 1], [1, -20]], [[-8, 1], [1, -10.0]]])     # (r, c, cc)
+    alpha_s = np.array([[-50, -60]] * 3, dtype=float)
+    beta_s = np.array([[[10, 0.5], [0.5, 15]], [[20, 0.5], [0.5, 25]], [[10, 0.5], [0.5, 15.0]]])
+    tcost = np.array([[[0, 0], [2, 3], [2, 3]], [[2, 3], [0, 0], [1, 2]], [[2, 3], [1, 2], [0, 0.0]]])  # (r, rr, c)
+    R, C = ["Reg1", "Reg2", "Reg3"], ["Com1", "Com2"]
+
+    def F(z):
+        qd, qs, p, x = z[0:6].reshape(3, 2), z[6:12].reshape(3, 2), z[12:18].reshape(3, 2), z[18:].reshape(3, 3, 2)
+        dem = alpha_d + beta_d.sum(axis=2) * p - qd
+        sup = alpha_s + beta_s.sum(axis=2) * p - qs
+        balance = qs + x.sum(axis=0) - x.sum(axis=1) - qd
+        no_arbitrage = p[:, None, :] + tcost - p[None, :, :]
+        return np.concatenate([dem.ravel(), sup.ravel(), balance.ravel(), no_arbitrage.ravel()])
+
+    lb = np.concatenate([np.full(12, -INF), np.zeros(6 + 18)])
+    ub = np.full(36, INF)
+    for r in range(3):
+        for c in range(2):
+            lb[18 + (r * 3 + r) * 2 + c] = ub[18 + (r * 3 + r) * 2 + c] = 0.0
+    z0 = np.concatenate([np.full(12, 100.0), np.full(6, 10.0), np.zeros(18)])
+    z, res = solve_mcp(F, lb, ub, z0)
+    names = ([f"Qd[{r},{c}]" for r in R for c in C] + [f"Qs[{r},{c}]" for r in R for c in C]
+             + [f"P[{r},{c}]" for r in R for c in C] + [f"X[{r},{rr},{c}]" for r in R for rr in R for c in C])
+    return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
+
+
 # ------------------------------------------------------------------------------------------- two3mcp
 def two3mcp():
     """Shoven-Whalley 2x2x2 economy, reference case (no taxes), labor's price fixed at 1."""
@@ -741,6 +773,8 @@ LIBRARY = {
                                 "commit": "8dbcfb08f35988b8bc5ebae79ad326d8c20a0809"}, tol=1e-6),
     "hansmcp": dict(kind="mcp", function=hansmcp, published=GAMSLIB.format("hansmcp"),
                     read_from={"where": INDEX_COPY}, tol=1e-6),
+    "spatequ": dict(kind="mcp", function=spatequ, published=GAMSLIB.format("spatequ"),
+                    read_from={"where": INDEX_COPY}, tol=1e-6, note="its MCP model (the fourth solve) on its own"),
     "two3mcp": dict(kind="mcp", function=two3mcp, published=GAMSLIB.format("two3mcp"),
                     read_from={"where": INDEX_COPY}, tol=1e-6, note="first solve (the reference case)"),
     "wallmcp": dict(kind="mcp", function=wallmcp, published=GAMSLIB.format("wallmcp"),
