@@ -229,6 +229,9 @@ class _Preprocessor:
             raise self.error("'$' in column 1 starts a control option; this one has no name", number, 1)
         if word in _REFUSED:
             raise self.error(_REFUSED[word], number, 1)
+        if word not in _KNOWN and word.startswith(("on", "off")):   # a switch of GAMS's compiler or listing
+            self.notes.append(f"line {number}: ${word} ignored")
+            return None
         if word not in _KNOWN:
             raise self.error(f"the control option ${word} is not supported", number, 1)
         if word == "ontext":
