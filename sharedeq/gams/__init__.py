@@ -100,7 +100,7 @@ def read_gams(path=None, text=None, empinfo=None, defines=None) -> GamsModel:
         file = Path(path)
         if not file.is_file():
             raise GamsError(f"no such GAMS file: {path}")
-        text = file.read_text(errors="replace")
+        text = file.read_text(encoding="utf-8-sig", errors="replace")
     source = preprocess(text, None if path is None else str(path), defines)
     interpreter = Interpreter(source)
     scanner = Scanner(source)
@@ -152,7 +152,7 @@ def command_target(path, emp=None, mode=None, weights=None, check=False, defines
     if emp is not None:
         if not Path(emp).is_file():
             raise GamsError(f"no such empinfo file: {emp}")
-        empinfo = Path(emp).read_text()
+        empinfo = Path(emp).read_text(encoding="utf-8-sig", errors="replace")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GamsNote)
         read = read_gams(path, empinfo=empinfo, defines=defines)
@@ -226,7 +226,7 @@ def _empinfo(files, path, solve, interpreter) -> str | None:
         for name in ("empinfo.txt", "emp.info"):
             beside = Path(path).parent / name
             if beside.is_file():
-                return beside.read_text()
+                return beside.read_text(encoding="utf-8-sig", errors="replace")
     if solve.sense is None:
         raise interpreter.error(f"solve {solve.model} using emp: no empinfo found (nothing written to %emp.info% "
                                 f"and no empinfo.txt beside the model)", solve)

@@ -155,7 +155,7 @@ class _Preprocessor:
             raise self.error(f"$include: no file {name} (looked in {folder})", number, 1)
         if self.depth > 20:
             raise self.error("$include files include each other without end", number, 1)
-        text = found.read_text(errors="replace").splitlines()
+        text = found.read_text(encoding="utf-8-sig", errors="replace").splitlines()
         self.texts[str(found)] = text
         self.depth += 1
         outer = self.arguments
