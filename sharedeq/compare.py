@@ -22,7 +22,7 @@ Definitions (stated once; the table, the summary and the plots use them):
   The samples see only part of the normalised set, so this is an upper bound on the exact value.
 
 Rows counted as equilibria are those whose status is neither "not an equilibrium" nor "not converged"; the summary
-says how many of them are unverified KKT points (agent checks skipped for size).
+says how many of them are not proven equilibria ("local equilibrium", "undecided", "not verified").
 """
 
 from __future__ import annotations
@@ -68,7 +68,6 @@ class Comparison:
 
         t = self.table
         counted = t[~t["kind"].str.startswith("samples") & ~t["status"].isin(_REJECTED)]
-        unverified = int((counted["status"] == "not verified").sum())
         sampled = self.samples["status"].value_counts().to_dict()
         lines = [f"Equilibria of {self.problem.name}: VE {self.ve.status}; {len(self.extremes)} extreme GNEs; "
                  f"{len(self.samples)} samples of the normalised equilibria ({_counts(sampled)})",
@@ -83,9 +82,10 @@ class Comparison:
             if value == value and abs(bound - value) > 1e-9 * max(1.0, abs(value)):
                 lines.append(f"  another equilibrium found lies {beyond} the '{label}' extreme ({bound:.6g} against "
                              f"{value:.6g}): that extreme is not the global one")
-        if unverified:
-            lines.append(f"  {unverified} of the counted rows are KKT points whose agent checks were skipped "
-                         f"(status 'not verified')")
+        statuses = pd.concat([counted["status"], self.samples["status"][~self.samples["status"].isin(_REJECTED)]])
+        unproven = statuses[statuses != "equilibrium"].value_counts().to_dict()
+        if unproven:
+            lines.append(f"  counted but not proven equilibria (the welfare range includes them): {_counts(unproven)}")
         payoffs = [c for c in t.columns if c.startswith("payoff[")]
         shown = t[[*_HEAD, *payoffs[:max_agents]]]
         with pd.option_context("display.width", 120, "display.max_columns", 20, "display.float_format",
