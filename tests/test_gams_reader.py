@@ -573,3 +573,17 @@ solve box using mcp;
 """, tmp_path)
     assert model.solve().converged
     assert (pyo.value(model.model.x), pyo.value(model.model.y)) == pytest.approx((1.0, 0.5), abs=1e-8)
+
+
+def test_a_tuple_set_controls_its_domain_indices(tmp_path):
+    model = read("""Set n / 1*3 /; Alias (n, nn);
+Set low(n,nn); low(n,nn)$(ord(n) < ord(nn)) = yes;
+Parameter cnt, gap(n,nn); cnt = sum(low, 1); gap(low) = ord(nn) - ord(n);
+Variable dist(n,nn), z; Equation defd(n,nn), obj;
+defd(low).. dist(low) =e= ord(nn);
+obj.. z =e= sum(low, sqr(dist(low)));
+Model m / all /; solve m using nlp minimizing z;
+""", tmp_path)
+    assert model.parameters["cnt"] == 3
+    assert model.parameters["gap"] == {("1", "2"): 1.0, ("1", "3"): 2.0, ("2", "3"): 1.0}
+    assert sorted(model.model.defd.keys()) == [("1", "2"), ("1", "3"), ("2", "3")]

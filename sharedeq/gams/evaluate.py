@@ -411,8 +411,13 @@ class Interpreter:
                 name = item.names[0].lower()
                 if name in env:
                     raise self.error(f"the index {item.names[0]} is already controlled here", item)
-                if gset.dim > 1:                        # sum(ij, ...): ij stands for its tuples
-                    choices.append([((name, key, gset),) for key in gset.elements])
+                if gset.dim > 1:                        # sum(ij, ...): ij stands for its tuples, and binds
+                    over = [d.lower() for d in gset.domain]     # its domain's indices (i, j) where it can
+                    named = [(k, d) for k, d in enumerate(over) if d != "*" and d not in env and d != name and
+                             over.count(d) == 1]
+                    sets = {d: self.set_of(d, item) for _, d in named}
+                    choices.append([((name, key, gset), *((d, key[k], sets[d]) for k, d in named))
+                                    for key in gset.elements])
                 else:
                     choices.append([((name, key[0], gset),) for key in gset.elements])
                 continue
