@@ -409,6 +409,25 @@ def oligomcp():
         f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
 
 
+def josephy():
+    """Closed form, checked in numpy. At x = (sqrt(6)/2, 0, 0, 1/2): F1 = 3 (3/2) + 3/2 - 6 = 0 and
+    F4 = 3/2 + 3/2 - 3 = 0 with x1, x4 > 0; F3 = 9/2 + 9/2 - 9 = 0 with x3 = 0 (degenerate); F2 = 3 +
+    sqrt(6)/2 + 1 - 2 > 0 with x2 = 0."""
+    z = np.array([math.sqrt(6) / 2, 0.0, 0.0, 0.5])
+
+    def F(z):
+        x1, x2, x3, x4 = z
+        return np.array([3 * x1 ** 2 + 2 * x1 * x2 + 2 * x2 ** 2 + x3 + 3 * x4 - 6,
+                         2 * x1 ** 2 + x1 + x2 ** 2 + 10 * x3 + 2 * x4 - 2,
+                         3 * x1 ** 2 + x1 * x2 + 2 * x2 ** 2 + 2 * x3 + 9 * x4 - 9,
+                         x1 ** 2 + 3 * x2 ** 2 + 2 * x3 + 3 * x4 - 3])
+
+    res = natural_residual(z, F(z), np.zeros(4), np.full(4, INF))
+    assert res < 1e-14
+    return _named([f"x[{k}]" for k in range(1, 5)], z), \
+        f"closed form x = (sqrt(6)/2, 0, 0, 1/2) (natural residual {res:.0e} in numpy)"
+
+
 # ------------------------------------------------------------------------------------------- Markusen
 def smallmcp():
     """The benchmark replicates itself: every price 1, X = Y = 100, W = I = 200 (checked by the residual)."""
@@ -783,6 +802,9 @@ LIBRARY = {
                      read_from={"where": INDEX_COPY}, tol=1e-5),
     "oligomcp": dict(kind="mcp", function=oligomcp, published=GAMSLIB.format("oligomcp"),
                      read_from={"where": INDEX_COPY}, tol=1e-6),
+    "josephy": dict(kind="mcp", function=josephy,
+                    published="MCPLIB josephy (Josephy 1979; Dirkse and Ferris 1995)",
+                    read_from={"where": "written for sharedeq from the MCPLIB problem's functions"}, tol=1e-6),
     "smallmcp": dict(kind="mcp", function=smallmcp, published="J. R. Markusen's MPSGE/MCP teaching models",
                      read_from=MPSGE_JL | {"path": "examples/Compare_Julia_to_GAMS/small/smallmcp.gms"}, tol=1e-6),
     "markusen_m51": dict(kind="mcp", function=markusen_m51,
