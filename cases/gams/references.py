@@ -599,6 +599,53 @@ def markusen_m61(endowment=100.0):
     return _named(names, z), f"scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; residual {res:.1e}"
 
 
+M54_NAMES = ["XI", "XII", "XIJ", "XJ", "XJJ", "XJI", "YI", "YJ", "WFI", "WFJ", "NI", "NJ", "PXDI", "PXDJ", "PXI",
+             "PXJ", "PY", "PUI", "PUJ", "PFI", "PFJ", "ZI", "ZJ", "WI", "WJ", "CONSI", "CONSJ", "ENTI", "ENTJ",
+             "MARKII", "MARKIJ", "MARKJJ", "MARKJI"]
+
+
+def markusen_m54(tc=0.15):
+    """M54 two-country Cournot oligopoly with free entry and iceberg trade cost ``tc`` on exports of X (0.15:
+    the model's second solve), solved in numpy from the benchmark levels. Row k is the function paired with
+    variable k (``M54_NAMES``). Lower bounds 1e-8 instead of 0 keep the divisions finite; no variable is near
+    its bound at the solution."""
+    def F(z):
+        (XI, XII, XIJ, XJ, XJJ, XJI, YI, YJ, WFI, WFJ, NI, NJ, PXDI, PXDJ, PXI, PXJ, PY, PUI, PUJ, PFI, PFJ,
+         ZI, ZJ, WI, WJ, CONSI, CONSJ, ENTI, ENTJ, MARKII, MARKIJ, MARKJJ, MARKJI) = z
+        ci, cj = WI ** 0.4 * ZI ** 0.6, WJ ** 0.4 * ZJ ** 0.6          # unit cost of X and of fixed costs
+        xi_out, xj_out = XII + XIJ * (1 + tc), XJJ + XJI * (1 + tc)
+        return np.array([
+            ci - PXDI, PXDI - PXI * (1 - MARKII), PXDI * (1 + tc) - PXJ * (1 - MARKIJ),
+            cj - PXDJ, PXDJ - PXJ * (1 - MARKJJ), PXDJ * (1 + tc) - PXI * (1 - MARKJI),
+            WI ** 0.6 * ZI ** 0.4 - PY, WJ ** 0.6 * ZJ ** 0.4 - PY,
+            (PXI / 1.25) ** 0.5 * PY ** 0.5 - PUI, (PXJ / 1.25) ** 0.5 * PY ** 0.5 - PUJ,
+            ci - PFI, cj - PFJ,
+            XII * 40 + XIJ * 40 * (1 + tc) - XI * 80, XJJ * 40 + XJI * 40 * (1 + tc) - XJ * 80,
+            XII * 40 + XJI * 40 - 0.5 * CONSI / PXI, XJJ * 40 + XIJ * 40 - 0.5 * CONSJ / PXJ,
+            (YI + YJ) * 100 - 0.5 * (CONSI + CONSJ) / PY,
+            WFI * 200 - CONSI / PUI, WFJ * 200 - CONSJ / PUJ,
+            NI * 8 - ENTI / PFI, NJ * 8 - ENTJ / PFJ,
+            100 - 0.4 * WI ** 0.6 * ZI ** -0.6 * YI * 100 - 0.6 * WI ** 0.4 * ZI ** -0.4 * (xi_out * 40 + NI * 8),
+            100 - 0.4 * WJ ** 0.6 * ZJ ** -0.6 * YJ * 100 - 0.6 * WJ ** 0.4 * ZJ ** -0.4 * (xj_out * 40 + NJ * 8),
+            100 - 0.6 * WI ** -0.4 * ZI ** 0.4 * YI * 100 - 0.4 * WI ** -0.6 * ZI ** 0.6 * (xi_out * 40 + NI * 8),
+            100 - 0.6 * WJ ** -0.4 * ZJ ** 0.4 * YJ * 100 - 0.4 * WJ ** -0.6 * ZJ ** 0.6 * (xj_out * 40 + NJ * 8),
+            CONSI - ZI * 100 - WI * 100, CONSJ - ZJ * 100 - WJ * 100,
+            ENTI - MARKII * PXI * XII * 40 - MARKIJ * PXJ * XIJ * 40,
+            ENTJ - MARKJJ * PXJ * XJJ * 40 - MARKJI * PXI * XJI * 40,
+            MARKII - XII / (NI * (XII + XJI)), MARKIJ - XIJ / (NI * (XIJ + XJJ)),
+            MARKJJ - XJJ / (NJ * (XIJ + XJJ)), MARKJI - XJI / (NJ * (XII + XJI))])
+
+    start = {name: 1.0 for name in M54_NAMES} | {"CONSI": 200, "CONSJ": 200, "ENTI": 20, "ENTJ": 20, "NI": 2.5,
+                                                 "NJ": 2.5, "PXI": 1.25, "PXJ": 1.25, "MARKII": 0.2,
+                                                 "MARKIJ": 0.2, "MARKJJ": 0.2, "MARKJI": 0.2}
+    lb, ub = np.full(33, 1e-8), np.full(33, INF)
+    k = M54_NAMES.index("PY")
+    lb[k] = ub[k] = 1.0
+    z, res = solve_mcp(F, lb, ub, np.array([start[name] for name in M54_NAMES], dtype=float))
+    return _named(M54_NAMES, z), ("scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; "
+                                  f"residual {res:.1e}")
+
+
 # ------------------------------------------------------------------------------------------- EMP models
 def simpequil2():
     """Closed form. The agent's best response to y is x = 1 - y (optcons binds, x >= 0, price 1); the VI row
@@ -843,6 +890,10 @@ LIBRARY = {
                                 published="J. R. Markusen, Extending the Theory of Trade (teaching model M62)",
                                 read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M62-MCP.gms"},
                                 tol=1e-6, note="second solve (ENDOWS = ENDOWL = 200)"),
+    "markusen_m54_tc": dict(kind="mcp", function=markusen_m54,
+                            published="J. R. Markusen, Extending the Theory of Trade (teaching model M54)",
+                            read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_05/M54-MCP.gms"},
+                            tol=1e-6, note="second solve (TC = 0.15) from the benchmark levels"),
     "simpequil2": dict(kind="emp", function=simpequil2, published="GAMS EMP library SIMPEQUIL2 (SEQ=63)",
                        read_from=RESHOP | {"path": "test/gams/empinterp/simpequil_space_comments.gms"}, tol=1e-6),
     "mopec_mathiesen": dict(kind="emp", function=mopec_mathiesen,
