@@ -587,3 +587,20 @@ Model m / all /; solve m using nlp minimizing z;
     assert model.parameters["cnt"] == 3
     assert model.parameters["gap"] == {("1", "2"): 1.0, ("1", "3"): 2.0, ("2", "3"): 1.0}
     assert sorted(model.model.defd.keys()) == [("1", "2"), ("1", "3"), ("2", "3")]
+
+
+def test_a_table_ended_by_the_next_declaration(tmp_path):
+    model = read("""Set i / a, b /, j / x, y /;
+Table t(i,j) 'no semicolon'
+        x    y
+   a    1    2
+   b    3
+Table u(i,j)
+        x    y
+   a    5
+;
+Variable z; Equation e; e.. z =e= sqr(z - sum((i,j), t(i,j) + u(i,j)));
+Model m / e /; solve m using mcp;
+""", tmp_path)
+    assert model.parameters["t"] == {("a", "x"): 1, ("a", "y"): 2, ("b", "x"): 3}
+    assert model.parameters["u"] == {("a", "x"): 5}

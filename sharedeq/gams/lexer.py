@@ -659,6 +659,30 @@ class Scanner:
         self.pos, self._peeked = pos, None
         return self.text[start:pos].strip()
 
+    def table_text(self, keywords) -> tuple[str, int]:
+        """A table's raw text: up to its ';' (consumed), or up to a line that starts with one of ``keywords`` (GAMS
+        lets the next declaration end a table); and where it starts."""
+        start = pos = self.pos
+        while pos < len(self.text):
+            end = self.text.find("\n", pos)
+            end = len(self.text) if end < 0 else end
+            line = self.text[pos:end]
+            if pos > start and line.strip() and line.split()[0].lower().rstrip("(;") in keywords:
+                self.pos, self._peeked = pos, None
+                return self.text[start:pos], start
+            quote = None
+            for k, ch in enumerate(line):
+                if quote:
+                    quote = None if ch == quote else quote
+                elif ch in "'\"":
+                    quote = ch
+                elif ch == ";":
+                    self.pos, self._peeked = pos + k + 1, None
+                    return self.text[start:pos + k], start
+            pos = end + 1
+        line, col = self.where(start)
+        raise self.source.error("the table has no closing ';'", line, col)
+
     def raw_until(self, stop: str) -> tuple[str, int]:
         """The raw text from here to the next ``stop`` character outside quotes (consumed); and its start."""
         pos = self.pos

@@ -533,7 +533,7 @@ class _Parser:
         if len(domain) < 2:
             raise self.error(f"table {name.text} needs at least two indices", name)
         text = self.explanatory_text(name)
-        body, start = s.raw_until(";")
+        body, start = s.table_text(RESERVED)
         data = _table_data(body, start, len(domain), name, s)
         return [Declaration("parameter", name.text, domain, text, data, name.line, name.col)]
 
