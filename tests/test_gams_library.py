@@ -18,12 +18,7 @@ from benchmarks.gams_library import LIBRARY, compare, load_references
 
 REFERENCES = load_references()
 
-TABLE_WITHOUT_SEMICOLON = ("a Table ended by the next declaration instead of ';' (as GAMS allows and the published "
-                           "model writes it) is read as more table rows")
 KNOWN_FAILURES = {
-    "scarfmcp": TABLE_WITHOUT_SEMICOLON,
-    "two3mcp": TABLE_WITHOUT_SEMICOLON,
-    "oligomcp": TABLE_WITHOUT_SEMICOLON,
     "simpequil2": "empinfo 'max x optcons': the objective variable x is the agent's only variable; the empinfo "
                   "reader wants the agent's variables listed after the objective",
     "bard_bilevel": "EMP 'bilevel' with an objective variable defined by an equation (objout =e= ...): the "
