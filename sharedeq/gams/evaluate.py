@@ -178,8 +178,6 @@ class Interpreter:
         lower = self.aliases.get(lower, lower)
         found = self.symbols.get(lower)
         if found is None:
-            if name == "*":
-                return None
             raise self.error(f"unknown symbol '{name}' (not declared before this line)", node)
         if kinds is not None and not isinstance(found, kinds):
             raise self.error(f"'{name}' is {_kind(found)}, not {' or '.join(_KIND_NAMES[k] for k in kinds)}", node)
