@@ -604,3 +604,15 @@ Model m / e /; solve m using mcp;
 """, tmp_path)
     assert model.parameters["t"] == {("a", "x"): 1, ("a", "y"): 2, ("b", "x"): 3}
     assert model.parameters["u"] == {("a", "x"): 5}
+
+
+def test_an_index_written_twice_is_the_diagonal(tmp_path):
+    model = read("""Set i / a, b /;
+Parameter d(i,i); d(i,i) = 1;
+Variable x(i,i), z; Equation e(i,i), obj;
+e(i,i).. x(i,i) =e= 2;
+obj.. z =e= sum(i, sqr(x(i,i)));
+Model m / all /; solve m using nlp minimizing z;
+""", tmp_path)
+    assert model.parameters["d"] == {("a", "a"): 1.0, ("b", "b"): 1.0}
+    assert sorted(model.model.e.keys()) == [("a", "a"), ("b", "b")]

@@ -659,18 +659,22 @@ class Interpreter:
 
     def target_slots(self, indices, env, node):
         """The domain items to iterate for a target's indices (an assignment's left side, an equation's domain)
-        and, per key position, a fixed label or the index name whose label goes there."""
-        items, slots = [], []
+        and, per key position, a fixed label or the index name whose label goes there. An index written twice
+        (``e(i,i)..``) is iterated once: the diagonal."""
+        items, slots, iterated = [], [], set()
         for index in indices:
             if index.kind == "label":
                 slots.append(("label", self.known_label(index.value) or self.label(index.value)))
             elif index.kind == "subset":
                 items.append(DomainItem(index.value, index.names, node.line, node.col))
                 slots.extend(("name", name.lower()) for name in index.names)
+                iterated.update(name.lower() for name in index.names)
             else:
-                if index.value.lower() not in env:
+                name = index.value.lower()
+                if name not in env and name not in iterated:
                     items.append(DomainItem(index.value, (index.value,), node.line, node.col))
-                slots.append(("name", index.value.lower()) if index.lag is None else ("lag", index))
+                    iterated.add(name)
+                slots.append(("name", name) if index.lag is None else ("lag", index))
         return items, slots
 
     def target_key(self, slots, env, node) -> tuple | None:
