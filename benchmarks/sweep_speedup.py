@@ -57,7 +57,7 @@ def measure(points: int, firms: int, workers: list[int], mode: str, repeats: int
         for n in workers:
             began = time.perf_counter()
             cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                       dashboard_address=None, silence_logs=logging.ERROR))
+                                                       dashboard_address=":0", silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
             client.run(importlib.import_module, "sharedeq.solve")
             setups.append((f"LocalCluster, {n} worker{'s' if n > 1 else ''}", n, time.perf_counter() - began, client,

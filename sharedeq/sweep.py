@@ -253,7 +253,7 @@ def _run_on_dask(client, workers, chunks, build_problem, points, modes, warm_sta
             workers = workers or min(solves, os.cpu_count() or 1)
             try:
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
             except RuntimeError as err:
                 raise RuntimeError(f"sweep(): the local Dask workers did not start ({err}). A program that starts "
                                    f"them must be a file whose top level is guarded by if __name__ == '__main__': "

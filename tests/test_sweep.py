@@ -211,7 +211,7 @@ def test_cli_on_a_scheduler_address_reports_a_failed_point(model_file, capsys):
     """The model file goes to the workers by value: they cannot import it from its temporary folder."""
     from dask.distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         code = main(["sweep", str(model_file), "--grid", "C=-1,1", "--scheduler", cluster.scheduler_address])
     printed = capsys.readouterr().out
     assert code == 1
