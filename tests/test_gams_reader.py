@@ -616,3 +616,14 @@ Model m / all /; solve m using nlp minimizing z;
 """, tmp_path)
     assert model.parameters["d"] == {("a", "a"): 1.0, ("b", "b"): 1.0}
     assert sorted(model.model.e.keys()) == [("a", "a"), ("b", "b")]
+
+
+def test_sharedeqs_own_gams_export_reads_back(tmp_path):
+    """transmcp -> MCP -> mcp.to_gams -> read_gams: the same prices (the writer and the reader agree on GAMS)."""
+    _, _, demand_duals = transport_lp()
+    written = tmp_path / "again.gms"
+    read_gams(HERE / "transmcp.gms").mcp.to_gams(written)
+    again = read_gams(written)
+    assert again.kind == "mcp" and again.mcp.size == 11 and again.solve().converged
+    prices = [pyo.value(again.model.component(f"p_{j.replace('-', '_')}")) for j in MARKETS]
+    assert prices == pytest.approx(demand_duals, abs=1e-7)
