@@ -214,6 +214,15 @@ solve m using nlp maximizing obj;
     assert model.problem.agent("m").sense == "min"
 
 
+def test_data_without_a_domain_is_as_wide_as_its_labels(tmp_path):
+    model = read("""Set pairs / a.x, b.y /;
+Parameter p / a 1, b 2 /, q / 3 /; Scalar t; t = p('b') + q + card(pairs);
+Variable z; Equation e; e.. z =e= sqr(z - t); Model m / e /; solve m using mcp;
+""", tmp_path)
+    assert model.parameters["p"] == {"a": 1.0, "b": 2.0} and model.parameters["t"] == 7.0
+    assert model.sets["pairs"] == [("a", "x"), ("b", "y")]
+
+
 def test_labels_are_case_insensitive_and_keep_their_first_spelling(tmp_path):
     model = read("""Set i / Seattle, 'San Diego' /;
 Parameter a(i) / seattle 1, 'SAN DIEGO' 2 /;

@@ -386,6 +386,8 @@ class _Parser:
                     raise self.error(f"data for {kind} {name.text} in its declaration is not supported: assign "
                                      f"attributes (x.lo(i) = ...) instead", name)
                 data = self.set_data() if kind == "set" else self.parameter_data(len(domain), name)
+                if kind == "parameter" and not domain and data and () not in data:
+                    domain = ("*",) * len(next(iter(data)))
             out.append(Declaration(kind, name.text, domain, text, data, name.line, name.col,
                                    vartype, singleton, tuple(self.implicit)))
             s.accept(",")
@@ -479,7 +481,9 @@ class _Parser:
         s = self.s
         s.expect("/")
         data = {}
-        if dim == 0:
+        first = s.peek()
+        scalar = first.kind == "num" or s.at("-", "+", "/") or str(first.value).lower() in CONSTANTS
+        if dim == 0 and scalar:
             if not s.at("/"):
                 data[()] = self.signed_number()
             s.expect("/")
@@ -489,6 +493,7 @@ class _Parser:
                 raise self.error(f"the data of {name.text} has no closing '/'")
             start = s.peek()
             keys = self.label_product("a label")
+            dim = dim or len(keys[0])          # declared without a domain: as wide as its data
             if any(len(k) != dim for k in keys):
                 raise self.error(f"{name.text} has {dim} ind{'ex' if dim == 1 else 'ices'}; this entry has "
                                  f"{len(keys[0])}", start)
