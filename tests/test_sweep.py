@@ -229,3 +229,15 @@ def test_cli_bad_input_exits_2_with_a_message(model_file, capsys, argv, message)
     assert main(["sweep", str(model_file), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_speedup_benchmark_serial_rows_run_the_river_basin():
+    """benchmarks/sweep_speedup.py without clusters: its builder at scale 1 is the published river-basin VE."""
+    from benchmarks.sweep_speedup import build_river, measure
+
+    table = measure(points=3, firms=3, workers=[], mode="ve", repeats=1)
+    assert list(table["run"]) == ["serial, warm start", "serial, cold start"]
+    assert (table["converged"] == 3).all()
+    row = sq.sweep(build_river, {"scale": [1.0]}, client="serial").iloc[0]
+    assert [row["x[1]"], row["x[2]"], row["x[3]"]] == pytest.approx([21.1448, 16.0279, 2.7260], abs=1e-4)
+    assert row["cons[1].m"] == pytest.approx(0.5744, abs=1e-4)
