@@ -96,6 +96,8 @@ def run_model(name: str, entry: dict, directory: Path = LIBRARY) -> dict:
         row["why"] = "no variable named " + ", ".join(missing[:3])
     elif solution.status not in SUCCESS:
         row["why"] = solution.message
+    elif not row["ok"]:
+        row["why"] = f"a {solution.status} point that differs from the reference by more than {entry['tol']:g}"
     return row
 
 

@@ -646,6 +646,48 @@ def markusen_m54(tc=0.15):
                                   f"residual {res:.1e}")
 
 
+M63_NAMES = ["WFI", "WFJ", "YI", "YJ", "XII", "XJI", "XJJ", "XIJ", "PY", "NI", "NJ", "PI", "PJ", "PUI", "PUJ",
+             "ZI", "ZJ", "WI", "WJ", "EI", "EJ", "MI", "MJ"]
+
+
+def markusen_m63(tc=1.15, endow_i=150.0, endow_j=50.0):
+    """M63 two-country monopolistic competition (EP = 5, FC = 20) with trade cost factor ``tc`` and both of
+    country i's (j's) endowments ``endow_i`` (``endow_j``); the defaults are the model's fifth solve. Solved in
+    numpy from the benchmark levels; row k is the function paired with variable k (``M63_NAMES``). Lower bounds
+    1e-8 instead of 0 keep the divisions finite."""
+    ep, fc = 5.0, 20.0
+    k_welfare = (2 ** (1 / (1 - ep)) * 1.25) ** 0.5
+
+    def F(z):
+        (WFI, WFJ, YI, YJ, XII, XJI, XJJ, XIJ, PY, NI, NJ, PI, PJ, PUI, PUJ, ZI, ZJ, WI, WJ, EI, EJ, MI, MJ) = z
+        firm_i, firm_j = NI * ((XII + XIJ) * 40 + fc), NJ * ((XJJ + XJI) * 40 + fc)
+        return np.array([
+            200 * WFI - k_welfare * MI / (1.025 * PUI), 200 * WFJ - k_welfare * MJ / (1.025 * PUJ),
+            WI ** 0.6 * ZI ** 0.4 - PY, WJ ** 0.6 * ZJ ** 0.4 - PY,
+            XII * 40 - PI ** -ep * EI ** (ep - 1) * MI / 2, XJI * 40 / tc - (PJ * tc) ** -ep * EI ** (ep - 1) * MI / 2,
+            XJJ * 40 - PJ ** -ep * EJ ** (ep - 1) * MJ / 2, XIJ * 40 / tc - (PI * tc) ** -ep * EJ ** (ep - 1) * MJ / 2,
+            (YI + YJ) * 100 - MI / (2 * PY) - MJ / (2 * PY),
+            fc * (ep - 1) - (XII + XIJ) * 40, fc * (ep - 1) - (XJJ + XJI) * 40,
+            WI ** 0.4 * ZI ** 0.6 - PI * (1 - 1 / ep), WJ ** 0.4 * ZJ ** 0.6 - PJ * (1 - 1 / ep),
+            EI ** 0.5 * PY ** 0.5 / 1.025 - PUI, EJ ** 0.5 * PY ** 0.5 / 1.025 - PUJ,
+            endow_i - 0.4 * WI ** 0.6 * ZI ** -0.6 * YI * 100 - 0.6 * WI ** 0.4 * ZI ** -0.4 * firm_i,
+            endow_j - 0.4 * WJ ** 0.6 * ZJ ** -0.6 * YJ * 100 - 0.6 * WJ ** 0.4 * ZJ ** -0.4 * firm_j,
+            endow_i - 0.6 * WI ** -0.4 * ZI ** 0.4 * YI * 100 - 0.4 * WI ** -0.6 * ZI ** 0.6 * firm_i,
+            endow_j - 0.6 * WJ ** -0.4 * ZJ ** 0.4 * YJ * 100 - 0.4 * WJ ** -0.6 * ZJ ** 0.6 * firm_j,
+            EI - (NI * PI ** (1 - ep) + NJ * (PJ * tc) ** (1 - ep)) ** (1 / (1 - ep)),
+            EJ - (NI * (PI * tc) ** (1 - ep) + NJ * PJ ** (1 - ep)) ** (1 / (1 - ep)),
+            MI - ZI * endow_i - WI * endow_i, MJ - ZJ * endow_j - WJ * endow_j])
+
+    start = {name: 1.0 for name in M63_NAMES} | {"PUI": 1.25 ** 0.5, "PUJ": 1.25 ** 0.5, "MI": 200, "MJ": 200,
+                                                 "PI": 1.25, "PJ": 1.25}
+    lb, ub = np.full(23, 1e-8), np.full(23, INF)
+    k = M63_NAMES.index("PY")
+    lb[k] = ub[k] = 1.0
+    z, res = solve_mcp(F, lb, ub, np.array([start[name] for name in M63_NAMES], dtype=float))
+    return _named(M63_NAMES, z), ("scipy least_squares (Fischer-Burmeister) on the MCP written in numpy; "
+                                  f"residual {res:.1e}")
+
+
 # ------------------------------------------------------------------------------------------- EMP models
 def simpequil2():
     """Closed form. The agent's best response to y is x = 1 - y (optcons binds, x >= 0, price 1); the VI row
@@ -894,6 +936,10 @@ LIBRARY = {
                             published="J. R. Markusen, Extending the Theory of Trade (teaching model M54)",
                             read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_05/M54-MCP.gms"},
                             tol=1e-6, note="second solve (TC = 0.15) from the benchmark levels"),
+    "markusen_m63_home": dict(kind="mcp", function=markusen_m63,
+                              published="J. R. Markusen, Extending the Theory of Trade (teaching model M63)",
+                              read_from=MPSGE_JL | {"path": "examples/Markusen_Examples/Chapter_06/M63-MCP.gms"},
+                              tol=1e-6, note="fifth solve (TC = 1.15, endowments 150 and 50) from the benchmark"),
     "simpequil2": dict(kind="emp", function=simpequil2, published="GAMS EMP library SIMPEQUIL2 (SEQ=63)",
                        read_from=RESHOP | {"path": "test/gams/empinterp/simpequil_space_comments.gms"}, tol=1e-6),
     "mopec_mathiesen": dict(kind="emp", function=mopec_mathiesen,
