@@ -213,24 +213,24 @@ def _comparison(problem, ve, extremes, sampled, options) -> Comparison:
     for label, solution in extremes.items():
         scope = getattr(solution, "extreme_scope", "local") if solution.converged else ""
         rows[label] = {"kind": "extreme GNE", "scope": scope, **equilibrium_row(solution)}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    sampled = sampled.copy()
-    sampled["welfare"] = sampled[payoff_columns].sum(axis=1, skipna=False)
-    table["welfare"] = table[payoff_columns].sum(axis=1, skipna=False)
-    counted = table[~table["status"].isin(_REJECTED)]
+    for row in rows.values():
+        row["welfare"] = sum(row[c] for c in payoff_columns)          # NaN when the solve failed
+    sampled = sampled.assign(welfare=sampled[payoff_columns].sum(axis=1, skipna=False))
+    counted = [r["welfare"] for r in rows.values() if r["status"] not in _REJECTED]
     good_samples = sampled[~sampled["status"].isin(_REJECTED)]
-    found = pd.concat([counted["welfare"], good_samples["welfare"]])
+    found = pd.Series([*counted, *good_samples["welfare"]], dtype=float)
     best, worst = (float(found.max()), float(found.min())) if len(found) else (math.nan, math.nan)
-    normalised = pd.concat([counted.loc[counted["kind"] == "variational equilibrium", "welfare"],
-                            good_samples["welfare"]])
-    columns = [c for c in table.columns if c not in ("kind", "scope", "status", "residual")]
-    ranges = {"samples (min)": good_samples.reindex(columns=columns).min(),
-              "samples (max)": good_samples.reindex(columns=columns).max()}
-    for label, values in ranges.items():
-        table.loc[label] = {**values.to_dict(), "kind": "samples: column range", "scope": "",
-                            "status": f"{len(good_samples)} of {len(sampled)} counted"}
-    table["loss"] = [_loss(w, best) for w in table["welfare"]]
-    table = table[[*_HEAD, *payoff_columns, *(c for c in table.columns if c not in (*_HEAD, *payoff_columns))]]
+    ve_counted = [rows["VE"]["welfare"]] if rows["VE"]["status"] not in _REJECTED else []
+    normalised = pd.Series([*ve_counted, *good_samples["welfare"]], dtype=float)
+    columns = [c for c in rows["VE"] if c not in ("kind", "scope", "status", "residual")]
+    status = f"{len(good_samples)} of {len(sampled)} counted"
+    for label, values in (("samples (min)", good_samples.reindex(columns=columns).min()),
+                          ("samples (max)", good_samples.reindex(columns=columns).max())):
+        rows[label] = {**values.to_dict(), "kind": "samples: column range", "scope": "", "status": status}
+    for row in rows.values():
+        row["loss"] = _loss(row["welfare"], best)
+    order = [*_HEAD, *payoff_columns, *(c for c in rows["VE"] if c not in (*_HEAD, *payoff_columns))]
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=order)
     return Comparison(problem, ve, extremes, sampled, table, best, worst, _loss(worst, best),
                       _loss(float(normalised.max()) if len(normalised) else math.nan, best), options)
 
