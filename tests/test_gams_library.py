@@ -19,8 +19,6 @@ from benchmarks.gams_library import LIBRARY, compare, load_references
 REFERENCES = load_references()
 
 KNOWN_FAILURES = {
-    "markusen_m63_home": "a variable named PI is read as the constant pi (3.14159...): the reader's 'solved' answer "
-                         "is for another model (PI = 0 unused, MI = 1705 instead of 301.6)",
     "simpequil2": "empinfo 'max x optcons': the objective variable x is the agent's only variable; the empinfo "
                   "reader wants the agent's variables listed after the objective",
     "bard_bilevel": "EMP 'bilevel' with an objective variable defined by an equation (objout =e= ...): the "
@@ -30,7 +28,7 @@ KNOWN_FAILURES = {
 
 def _cases():
     for name in REFERENCES:
-        marks = [pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=False)] if name in KNOWN_FAILURES else []
+        marks = [pytest.mark.xfail(reason=KNOWN_FAILURES[name], strict=True)] if name in KNOWN_FAILURES else []
         yield pytest.param(name, marks=marks, id=name)
 
 

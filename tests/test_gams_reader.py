@@ -636,3 +636,13 @@ def test_sharedeqs_own_gams_export_reads_back(tmp_path):
     assert again.kind == "mcp" and again.mcp.size == 11 and again.solve().converged
     prices = [pyo.value(again.model.component(f"p_{j.replace('-', '_')}")) for j in MARKETS]
     assert prices == pytest.approx(demand_duals, abs=1e-7)
+
+
+def test_a_declared_symbol_hides_the_constant_pi():
+    """Markusen's M63 declares a variable PI: it must not be read as 3.14159 (a wrong model solved as 'solved')."""
+    gams = sq.read_gams(text="Positive Variable PI, X; Equation e; e.. X =g= PI; Model m / e.X /; PI.fx = 2;\n"
+                             "solve m using mcp;")
+    assert gams.solve().value(gams.model.X) == pytest.approx(2.0, abs=1e-9)
+    gams = sq.read_gams(text="Scalar r; r = pi; Positive Variable X; Equation e; e.. X =g= r; Model m / e.X /;\n"
+                             "solve m using mcp;")
+    assert gams.solve().value(gams.model.X) == pytest.approx(3.141592653589793, abs=1e-9)

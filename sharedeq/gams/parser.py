@@ -829,8 +829,8 @@ class _Parser:
                 args.append(self.expression())
             s.expect(close, f"to close {token.text}(")
             return Call(lower, tuple(args), token.line, token.col)
-        if lower in CONSTANTS and not s.at("(", "[", ".", "{"):
-            return Num(CONSTANTS[lower])
+        if lower in CONSTANTS and lower not in self.declared and not s.at("(", "[", ".", "{"):
+            return Num(CONSTANTS[lower])        # a declared symbol (Markusen's variable PI) hides the constant
         attr = None
         if s.peek().kind == "op" and s.peek().value == "." and s.peek2().kind == "id" \
                 and s.peek().pos == token.end:
