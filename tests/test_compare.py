@@ -6,6 +6,7 @@ are -(1 - x1)^2 and -(x1 - 1/2)^2 and the welfare W(x1) = -(1 - x1)^2 - (x1 - 1/
 cost twice the best) and the price of stability is 1 (the VE is the best GNE).
 """
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -88,3 +89,21 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "s.png").exists()
     assert main(["compare", FFP_FILE, "--agents", "p3"]) == 2
     assert "no agent named 'p3'" in capsys.readouterr().err
+
+
+def test_a_failed_extreme_is_kept_and_not_counted(monkeypatch):
+    problem = ffp()
+    real = type(problem).extreme
+
+    def failing_best_welfare(self, objective, sense="max", **options):
+        solution = real(self, objective, sense=sense, **options)
+        if sense == "max" and "p1.x" in str(objective) and "p2.x" in str(objective):     # the welfare
+            return dataclasses.replace(solution, converged=False, status="not converged")
+        return solution
+
+    monkeypatch.setattr(type(problem), "extreme", failing_best_welfare)
+    comparison = sq.compare(problem, samples=4, starts=2)
+    row = comparison.table.loc["best welfare"]
+    assert row["status"] == "not converged" and row["scope"] == "" and np.isnan(row["welfare"])
+    assert comparison.best_welfare == pytest.approx(-0.125, abs=1e-9)     # the VE is still found
+    assert "best welfare extreme failed (not converged)" in comparison.summary()
