@@ -32,8 +32,10 @@ VE_OUTPUT = {1: 21.1448, 2: 16.0279, 3: 2.7260}
 VE_MULTIPLIERS = {1: 0.5744, 2: 0.0}
 
 
-def build_model() -> pyo.ConcreteModel:
-    """The Pyomo model: outputs ``x``, each firm's cost as an Objective, the two shared limits ``cons``."""
+def build_model(limit: float | None = None) -> pyo.ConcreteModel:
+    """The Pyomo model: outputs ``x``, each firm's cost as an Objective, the two shared limits ``cons`` (both
+    ``limit`` when given, else the published ``K``)."""
+    limits = dict(K) if limit is None else {s: float(limit) for s in STATIONS}
     m = pyo.ConcreteModel(name="river basin")
     m.i = pyo.Set(initialize=FIRMS)
     m.m = pyo.Set(initialize=STATIONS)
@@ -44,13 +46,14 @@ def build_model() -> pyo.ConcreteModel:
         return (C[1, i] + C[2, i] * m.x[i]) * m.x[i] - (D1 - D2 * m.total) * m.x[i]
 
     m.cost = pyo.Objective(m.i, rule=cost)
-    m.cons = pyo.Constraint(m.m, rule=lambda m, s: sum(U[i, s] * E[i] * m.x[i] for i in m.i) <= K[s])
+    m.cons = pyo.Constraint(m.m, rule=lambda m, s: sum(U[i, s] * E[i] * m.x[i] for i in m.i) <= limits[s])
     return m
 
 
-def build_problem(mode="ve") -> sq.EquilibriumProblem:
-    """Three firms, each minimising its cost over its own output, sharing both pollution limits."""
-    m = build_model()
+def build_problem(mode="ve", K: float | None = None) -> sq.EquilibriumProblem:
+    """Three firms, each minimising its cost over its own output, sharing both pollution limits (``K``: both
+    limits, for sweeps such as ``sharedeq sweep cases/river_basin.py --grid K=50:150:21``)."""
+    m = build_model(limit=K)
     problem = sq.EquilibriumProblem(m, name="river basin")
     for i in m.i:
         problem.add_agent(str(i), objective=m.cost[i], variables=m.x[i])

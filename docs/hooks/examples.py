@@ -10,11 +10,16 @@ import contextlib
 import io
 import os
 import re
+import sys
 import time
 import traceback
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if _ROOT not in sys.path:              # examples import cases/ and benchmarks/, as tests/conftest.py allows
+    sys.path.insert(0, _ROOT)
 
 log = get_plugin_logger("examples")
 
