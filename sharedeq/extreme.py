@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import time
 from dataclasses import dataclass
 
@@ -66,6 +67,9 @@ from sharedeq.translate import Translator
 GLOBAL_MAX_PAIRS = 60
 #: ... and gives up (the local method takes over) after this many nodes.
 GLOBAL_MAX_NODES = 4000
+#: A node whose objective is concave on its piece is bounded by enumerating the vertices of its polytope, when
+#: there are at most this many candidates (choices of constraint sides).
+VERTEX_LIMIT = 20000
 #: The relaxation parameters of the local method, each run warm-started from the last.
 MPEC_EPS = (1e-2, 1e-4, 1e-6, 1e-8)
 #: A complementarity pair counts as holding in the branch and bound when its natural residual is below this.
@@ -210,7 +214,7 @@ def extreme(problem, objective, mode="gne", sense="max", starts=8, seed=0, *, we
                              f"over the equilibria of '{problem.name}' (mode {mode})")
         if search.status in ("optimal", "infeasible"):
             scope = "global"
-            method = f"branch and bound over {search.nodes} nodes, every piece convex"
+            method = f"branch and bound over {search.nodes} nodes, the objective convex or concave on every piece"
             if search.z is not None:
                 candidates.append(_refine(mpec, search.z, options, tol, steps))
     if scope != "global":
@@ -432,11 +436,58 @@ class _LinearQuadratic:
         if status == "infeasible":
             return "infeasible", None, np.inf
         if not convex:
-            return "nonconvex", None if w is None else z_p + N @ w, -np.inf
+            concave = np.max(np.linalg.eigvalsh(H_r)) <= 1e-9 * max(1.0, np.max(np.abs(H_r)))
+            w = self._concave_minimum(H_r, g_r, A_r, lo_r, up_r) if concave else None
+            if w is None:
+                return "nonconvex", None, -np.inf
+            z = z_p + N @ w
+            return "ok", z, self._objective(z)
         if status == "unbounded":
             return "unbounded", None, -np.inf
         z = z_p + N @ w
         return "ok", z, self._objective(z)
+
+    def _concave_minimum(self, H, g, A, lo, up):
+        """The minimiser of the concave ``f(w) = 0.5 w'Hw + g'w`` over the polyhedron ``P = {lo <= A w <= up}``,
+        or None when it cannot be shown to be bounded or there are too many vertices to enumerate.
+
+        ``f`` is bounded below on ``P`` when along every direction ``r`` of its recession cone ``H r = 0`` and
+        ``g'r >= 0`` (checked by LPs on the cone within a unit box); then ``f`` is constant along the lineality
+        space of ``P`` (the null space of ``A``), which is projected out, and the minimum is at a vertex: the best
+        of every choice of constraint sides as equations whose solution satisfies the rest, at most
+        :data:`VERTEX_LIMIT` choices."""
+        d = H.shape[0]
+        eigenvalues, vectors = np.linalg.eigh(H)
+        curved = vectors[:, eigenvalues < -1e-9 * max(1.0, np.max(np.abs(eigenvalues)))]
+        cone_lo = np.where(np.isfinite(lo), 0.0, -np.inf)
+        cone_up = np.where(np.isfinite(up), 0.0, np.inf)
+        cone = np.vstack([A, np.eye(d)])
+        bounds_lo, bounds_up = np.r_[cone_lo, -np.ones(d)], np.r_[cone_up, np.ones(d)]
+        for direction in [g, *curved.T, *(-curved.T)]:
+            status, r = self._qp(np.zeros((d, d)), direction, cone, bounds_lo, bounds_up)
+            if status != "ok" or direction @ r < -1e-9:
+                return None
+        Q = scipy.linalg.orth(A.T) if A.size else np.zeros((d, 0))      # the complement of the lineality space
+        k = Q.shape[1]
+        B = A @ Q
+        sides = [(B[i], b) for i in range(B.shape[0]) for b in (lo[i], up[i]) if np.isfinite(b)]
+        if k == 0 or math.comb(len(sides), k) > VERTEX_LIMIT:
+            return None
+        choices = np.array(list(itertools.combinations(range(len(sides)), k)), dtype=int)
+        rows = np.array([row for row, _ in sides])[choices]                  # (choices, k, k), all at once
+        rhs = np.array([b for _, b in sides])[choices]
+        regular = np.linalg.cond(rows) < 1e12
+        if not regular.any():
+            return None
+        W = np.linalg.solve(rows[regular], rhs[regular][..., None])[..., 0] @ Q.T
+        AW = W @ A.T
+        slack = 1e-9 * np.maximum(1.0, np.abs(np.where(np.isfinite(lo), lo, np.where(np.isfinite(up), up, 0.0))))
+        feasible = np.all((AW >= lo - slack) & (AW <= up + slack), axis=1)
+        if not feasible.any():
+            return None
+        W = W[feasible]
+        values = 0.5 * np.einsum("ij,jk,ik->i", W, H, W) + W @ g
+        return W[int(np.argmin(values))]
 
     def _objective(self, z) -> float:
         return float(0.5 * z @ self.H @ z + self.c @ z)

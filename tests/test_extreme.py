@@ -230,9 +230,8 @@ def test_river_basin_total_profit_extremes_match_the_exact_set(sense):
     sol = problem.extreme(profit, sense=sense)
     assert sol.status == "equilibrium", sol.summary()
     assert sol.extreme_value == pytest.approx(exact, rel=1e-8)
-    # maximising a concave profit: convex pieces, a proven global maximum; minimising it: nonconvex pieces, where
-    # the multi-start finds the exact minimum (at (0, 0, 24.24...)) but cannot prove it
-    assert sol.extreme_scope == ("global" if sense == "max" else "local")
+    # maximising a concave profit: a convex QP on every piece; minimising it: a concave one, bounded by its vertices
+    assert sol.extreme_scope == "global"
 
 
 def test_river_basin_variational_equilibrium_lies_inside_the_generalized_nash_range(river_problem, river_vertices):
