@@ -10,8 +10,8 @@ level (optimistic formulation: among several follower equilibria the leader gets
 is exact when every follower's problem is convex in its own variables, and the result is the MPEC that
 :func:`sharedeq.extreme.extreme` solves: the leader's variables join the MCP as pairs ``0 _|_ lb <= x <= ub``
 (any ``x`` in its bounds), the leader's constraints are its side constraints. Branch and bound proves a global
-optimum when the followers' KKT system is affine and the leader's objective quadratic and convex on each piece
-(``extreme_scope = "global"``); otherwise the answer is a local optimum from ``starts`` points ("local").
+optimum when the followers' KKT system is affine and the leader's objective quadratic, convex or concave on each
+piece (``extreme_scope = "global"``); otherwise the answer is a local optimum from ``starts`` points ("local").
 """
 
 from __future__ import annotations

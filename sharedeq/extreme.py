@@ -14,11 +14,13 @@ Two methods, tried in this order:
   ``c`` affine, ``phi`` quadratic. Branch and bound over the pairs: a node fixes some pairs to one side
   (``z_k`` at its bound, or ``F_k = 0``) and relaxes the rest (``z`` in its bounds, ``F`` of the right sign); on
   the affine set of the node's equations the relaxation is a QP, solved by HiGHS when its reduced Hessian is
-  positive semidefinite (then it bounds the node), else used only to prune infeasible nodes. A relaxed solution
-  that is complementary is feasible for the MPEC; every piece (all pairs fixed) is reached or pruned. When the
-  search finishes within :data:`GLOBAL_MAX_NODES` nodes and every piece it reached was convex, the value is the
-  global extreme over the KKT points, which are the equilibria when every agent is convex (checked: the
-  solution's status must be ``equilibrium``): ``extreme_scope = "global"``.
+  positive semidefinite, or by enumerating the vertices of its polyhedron when it is negative semidefinite (a
+  concave objective: its minimum is at a vertex); either bounds the node. Otherwise the node is only checked for
+  feasibility (an LP) and split. A relaxed solution that is complementary is feasible for the MPEC; every piece
+  (all pairs fixed) is reached or pruned. When the search finishes within :data:`GLOBAL_MAX_NODES` nodes and the
+  objective was convex or concave on every piece it reached, the value is the global extreme over the KKT
+  points, which are the equilibria when every agent is convex (checked: the solution's status must be
+  ``equilibrium``): ``extreme_scope = "global"``. An indefinite piece ends the search (scope "local").
 * **Local** (anything else): Scholtes' regularisation, the relaxation of :mod:`sharedeq.reformulate` with the
   user's objective: ``min +-phi`` s.t. ``F(z) = s+ - s-``, ``(z - lb) s+ <= eps``, ``(ub - z) s- <= eps`` for
   ``eps = 1e-2 ... 1e-8`` (warm-started), then the active set is fixed and ``phi`` is optimised over that piece
