@@ -55,6 +55,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap, ComponentSet
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.indexed_component_slice import IndexedComponent_slice
+from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import identify_variables
 
 from sharedeq.errors import ModelError
@@ -388,6 +389,7 @@ class _Resolver:
         taken.update(f for vi in vis for f, *_ in vi.pairs if isinstance(f, ConstraintData))
         taken.update(c for a in agents for c in a.constraints)
         self.fill_wildcards(taken)
+        self.own_objectives(agents)
         bilevel = None
         if leader is not None:
             bilevel = self.leader(leader, taken)
@@ -504,10 +506,21 @@ class _Resolver:
                 if var not in skip_vars:
                     self.claim(var, owner, ref.name)
                     variables.append(var)
-        if not variables and not any(w[0] is spec for w in self.wildcards):
-            self.fail(st, f"{owner} controls no variables: list them after the objective")
         spec.constraints = list(equations)
         return spec
+
+    def own_objectives(self, agents):
+        """JAMS's rule for an objective variable (EMP library simpequil2, ``max x optcons``): the agent owns it
+        (it was claimed with the objective); one that no equality among the agent's equations defines is one of
+        the agent's decision variables, optimised directly. Then every agent must control some variable."""
+        for agent in agents:
+            objective = agent.objective
+            if isinstance(objective, VarData) and not _defines(agent.constraints, objective):
+                if not any(v is objective for v in agent.variables):
+                    agent.variables.insert(0, objective)
+            if not agent.variables:
+                self.fail(agent.statement, f"the agent '{agent.statement.word} {agent.statement.args[0].text}' "
+                                           f"controls no variables: list them after the objective")
 
     def fill_wildcards(self, taken):
         """A bare ``*`` in an agent's list (GAMS test library emp13, ``min z * objDef ss``): among the variables,
@@ -643,6 +656,11 @@ class _Resolver:
                                              f"the model has {len(objectives)}")
         constraints = [c for c in self.model.component_data_objects(pyo.Constraint, active=True, descend_into=True)
                        if c not in taken]
+        for expr in [objectives[0].expr] + [c.body for c in constraints]:
+            for var in identify_variables(expr, include_fixed=False):
+                if var not in self.claims:
+                    self.claims[var] = ("the bilevel leader", self.of("bilevel")[0])
+                    variables.append(var)
         sense = "min" if objectives[0].sense == pyo.minimize else "max"
         return BilevelSpec(objectives[0], sense, variables, constraints)
 
@@ -702,6 +720,11 @@ class _Resolver:
         for agent in agents:
             agent.constraints = [c for c in agent.constraints if len(owners[c]) == 1]
         return [SharedSpec(c, tuple(names), c in visol) for c, names in owners.items() if len(names) > 1]
+
+
+def _defines(constraints, var) -> bool:
+    """Whether an equality among ``constraints`` contains ``var`` (GAMS ``objdef.. obj =e= ...``)."""
+    return any(c.equality and any(v is var for v in identify_variables(c.body)) for c in constraints)
 
 
 def _key_tables(component):
@@ -898,7 +921,8 @@ def to_empinfo(problem) -> str:
     for agent in agents:
         own = ComponentSet(agent.constraints)
         equations = list(agent.constraints) + [c for c in shared_of.get(agent.name, ()) if c not in own]
-        words = [agent.sense, gams_name(agent.objective), *_compress(agent.variables), *_compress(equations)]
+        variables = [v for v in agent.variables if v is not agent.objective]     # the agent owns its objective
+        words = [agent.sense, gams_name(agent.objective), *_compress(variables), *_compress(equations)]
         lines.append((f"{_label(agent.name)}: " if labelled else "") + " ".join(words))
     blocks: dict = {}
     for pair in problem.vi_pairs:

@@ -325,6 +325,115 @@ def test_bilevel_solves_to_the_stackelberg_point():
     assert sol.extreme_value == pytest.approx(0.5, abs=1e-8)
 
 
+def bard():
+    """Bard (1988), as in the ReSHOP test bard-851: the leader min objout = (x - 1)^2 + 2 y1^2 - 2x over x >= 0
+    (defout), the follower min objin = (2 y1 - 4)^2 + (2 y2 - 1)^2 + x y1 over y >= 0 (defin) subject to e1..e4.
+
+    The follower is strictly convex, so its answer y(x) is unique. The leader's optimum lies where e1
+    (4x + 5y1 <= 12) and e3 (y1 >= x - 1, with y2 = 0) meet: x = 17/9, y = (8/9, 0), objout = -38/27; for
+    larger x the follower has no feasible point (:func:`bard_follower` checks this, and a grid over the feasible
+    x finds nothing better)."""
+    m = pyo.ConcreteModel()
+    m.x, m.y1, m.y2 = (pyo.Var(within=pyo.NonNegativeReals, initialize=0.0) for _ in range(3))
+    m.objout, m.objin = pyo.Var(initialize=0.0), pyo.Var(initialize=0.0)
+    m.defout = pyo.Constraint(expr=m.objout == (m.x - 1) ** 2 + 2 * m.y1 ** 2 - 2 * m.x)
+    m.defin = pyo.Constraint(expr=m.objin == (2 * m.y1 - 4) ** 2 + (2 * m.y2 - 1) ** 2 + m.x * m.y1)
+    m.e1 = pyo.Constraint(expr=4 * m.x + 5 * m.y1 + 4 * m.y2 <= 12)
+    m.e2 = pyo.Constraint(expr=-4 * m.x - 5 * m.y1 + 4 * m.y2 <= -4)
+    m.e3 = pyo.Constraint(expr=4 * m.x - 4 * m.y1 + 5 * m.y2 <= 4)
+    m.e4 = pyo.Constraint(expr=-4 * m.x + 4 * m.y1 + 5 * m.y2 <= 4)
+    m.bard_objective = pyo.Objective(expr=m.objout)           # GAMS 'solve bard using emp minimizing objout'
+    return m
+
+
+BARD_EMPINFO = "bilevel x\nmin objin y1 y2 defin e1 e2 e3 e4\n"
+
+
+def bard_follower(x):
+    """The follower's best response at ``x`` by scipy (SLSQP on its strictly convex QP), or None if infeasible."""
+    from scipy.optimize import minimize
+
+    rows = [(-4 * x + 12, (-5, -4)), (4 * x - 4, (5, -4)), (-4 * x + 4, (4, -5)), (4 * x + 4, (-4, -5))]
+    cons = [{"type": "ineq", "fun": lambda y, c=c, a=a: c + a[0] * y[0] + a[1] * y[1]} for c, a in rows]
+    res = minimize(lambda y: (2 * y[0] - 4) ** 2 + (2 * y[1] - 1) ** 2 + x * y[0], [0.5, 0.1], method="SLSQP",
+                   bounds=[(0, None), (0, None)], constraints=cons, options={"ftol": 1e-12})
+    return res.x if res.success and min(c["fun"](res.x) for c in cons) > -1e-9 else None
+
+
+def test_bilevel_leader_owns_every_equation_and_variable_no_follower_claims():
+    """GAMS's rule: the upper level gets the model's equations that no follower lists (defout) and the
+    variables left over in them and in its objective (objout, which the solve's objective names)."""
+    m = bard()
+    spec = resolve_empinfo(m, BARD_EMPINFO)
+    assert spec.bilevel.constraints == [m.defout]
+    assert spec.bilevel.variables == [m.x, m.objout]
+    assert [a.variables for a in spec.agents] == [[m.y1, m.y2]]      # objin is eliminated through defin
+
+
+def test_bilevel_bard_solves_to_the_published_point():
+    pytest.importorskip("sharedeq.bilevel", reason="sharedeq.Bilevel is not in this tree")
+    m = bard()
+    sol = problem_from_empinfo(m, BARD_EMPINFO).solve(starts=2)
+    assert sol.converged, sol.message
+    assert [sol.value(v) for v in (m.x, m.y1, m.y2)] == pytest.approx([17 / 9, 8 / 9, 0.0], abs=1e-6)
+    assert sol.extreme_value == pytest.approx(-38 / 27, abs=1e-8)
+    assert m.objout.value == pytest.approx(-38 / 27, abs=1e-8)
+    assert bard_follower(17 / 9) == pytest.approx([8 / 9, 0.0], abs=1e-6)
+    assert bard_follower(17 / 9 + 0.01) is None                        # beyond x = 17/9 the follower has no y
+    grid = [(x, bard_follower(x)) for x in [17 / 9 * k / 40 for k in range(41)]]
+    values = [(x - 1) ** 2 + 2 * y[0] ** 2 - 2 * x for x, y in grid if y is not None]
+    assert min(values) >= -38 / 27 - 1e-6 and values[-1] == pytest.approx(-38 / 27, abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ objective variables
+def simpequil2():
+    """GAMS EMP library simpequil2: an agent max x s.t. x + y <= 1 (x >= 0) and a VI that makes -3x + y = 0.5
+    with y free. The agent's best response is x = 1 - y, so -3(1 - y) + y = 0.5: y = 7/8, x = 1/8."""
+    m = pyo.ConcreteModel()
+    m.y = pyo.Var(initialize=0.0)
+    m.x = pyo.Var(within=pyo.NonNegativeReals, initialize=0.0)
+    m.optcons = pyo.Constraint(expr=m.x + m.y <= 1)
+    m.vicons = pyo.Constraint(expr=-3 * m.x + m.y == 0.5)
+    return m
+
+
+def test_an_objective_variable_no_equation_defines_is_the_agents_decision_variable():
+    """JAMS's rule (simpequil2, 'max x optcons'): the agent owns its objective variable; when none of its
+    equalities defines it, it is a variable the agent chooses."""
+    m = simpequil2()
+    text = "equilibrium\nmax x optcons\nvi vicons y\n"
+    spec = resolve_empinfo(m, text)
+    assert [a.variables for a in spec.agents] == [[m.x]]
+    problem, again, written = round_trip(m, text)
+    assert written == text
+    for p in (problem, again):
+        sol = solved(p)
+        assert (sol.value(m.x), sol.value(m.y)) == pytest.approx((1 / 8, 7 / 8), abs=1e-8)
+
+
+def test_an_undefined_objective_variable_joins_the_listed_variables():
+    """An epigraph: min t over (t, x) s.t. t >= (x - 3)^2 + 1 and t >= 2 - x; at x = 3 the first holds with
+    equality and the second is slack (t = 1 > -1), and no smaller t is feasible: x = 3, t = 1."""
+    m = pyo.ConcreteModel()
+    m.t, m.x = pyo.Var(initialize=5.0), pyo.Var(initialize=0.0)
+    m.curve = pyo.Constraint(expr=m.t >= (m.x - 3) ** 2 + 1)
+    m.line = pyo.Constraint(expr=m.t >= 2 - m.x)
+    spec = resolve_empinfo(m, "equilibrium\nmin t x curve line\n")
+    assert [a.variables for a in spec.agents] == [[m.t, m.x]]
+    sol = solved(problem_from_empinfo(m, "equilibrium\nmin t x curve line\n"))
+    assert (sol.value(m.x), sol.value(m.t)) == pytest.approx((3.0, 1.0), abs=1e-6)
+
+
+def test_an_objective_variable_defined_by_its_equation_is_still_eliminated():
+    m = simpequil2()
+    m.u = pyo.Var()
+    m.defu = pyo.Constraint(expr=m.u == m.x)
+    spec = resolve_empinfo(m, "equilibrium\nmax u x defu optcons\nvi vicons y\n")
+    assert [a.variables for a in spec.agents] == [[m.x]]
+    with pytest.raises(EmpError, match="controls no variables"):
+        resolve_empinfo(m, "equilibrium\nmax u defu optcons\nvi vicons y\n")
+
+
 # ------------------------------------------------------------------------------------------ api errors
 def test_add_vi_rejects_mismatched_lists_in_the_users_names():
     m = simple_vi()
