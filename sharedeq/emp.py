@@ -34,7 +34,10 @@ in an agent's list stands for every variable (or, after its equations, every equ
 listed by several agents is shared among them; ``VIsol`` gives it one multiplier, ``sharedequ`` one per agent
 (the default). The optional ``label:`` before ``min``/``max`` (ReSHOP syntax) names the agent; without it an
 agent is named by its objective's index (``obj(2)`` -> ``"2"``) when all objectives are elements of one
-component, else by the objective's name.
+component, else by the objective's name. An agent owns its objective variable: one that an equality among the
+agent's equations contains is eliminated through it (``objdef``), any other is a variable the agent chooses
+(``max x optcons``). The ``bilevel`` leader takes the model's active Objective, the variables after ``bilevel``,
+the active equations no statement names, and the unclaimed variables of that objective and those equations.
 
 In a ``vi`` (or ``qvi``) an equation or expression followed by a variable is a pair; a variable with no function
 before it has the zero function, and so does a variable that appears in the VI's constraints but nowhere in the
@@ -324,8 +327,9 @@ class ViSpec:
 
 @dataclass
 class BilevelSpec:
-    """``bilevel``: the leader (the model's active Objective, the variables after ``bilevel``, the model's other
-    active constraints); the ``min``/``max`` agents are its followers."""
+    """``bilevel``: the leader (the model's active Objective; the variables after ``bilevel`` and the unclaimed ones
+    of that objective and of its constraints; the model's other active constraints); the ``min``/``max`` agents
+    are its followers."""
 
     objective: object
     sense: str
@@ -650,6 +654,8 @@ class _Resolver:
         return variables
 
     def leader(self, variables, taken) -> BilevelSpec:
+        """GAMS's upper level: every active equation no statement names, and the variables nothing else claims in
+        those equations and in the model's active Objective (Bard's ``objout``, defined by ``defout``)."""
         objectives = list(self.model.component_data_objects(pyo.Objective, active=True, descend_into=True))
         if len(objectives) != 1:
             self.fail(self.of("bilevel")[0], f"bilevel: the leader's objective is the model's active Objective; "
