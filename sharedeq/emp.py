@@ -393,7 +393,6 @@ class _Resolver:
         taken.update(f for vi in vis for f, *_ in vi.pairs if isinstance(f, ConstraintData))
         taken.update(c for a in agents for c in a.constraints)
         self.fill_wildcards(taken)
-        self.own_objectives(agents)
         bilevel = None
         if leader is not None:
             bilevel = self.leader(leader, taken)
@@ -404,7 +403,10 @@ class _Resolver:
             raise EmpError("the empinfo declares no agent ('min' or 'max') and no 'vi' pair, and the model has no "
                            "single active Objective to make one agent of")
         self.name_agents(agents)
-        return EmpSpec(self.model, agents, self.share(agents), vis, implicit, dualvars, bilevel)
+        undefined = [a for a in agents if isinstance(a.objective, VarData) and not _defines(a.constraints, a.objective)]
+        shared = self.share(agents)
+        self.own_objectives(agents, undefined, taken)
+        return EmpSpec(self.model, agents, shared, vis, implicit, dualvars, bilevel)
 
     # -------------------------------------------------------------------------------- names
     def ref(self, name: Name) -> Ref:
@@ -513,13 +515,24 @@ class _Resolver:
         spec.constraints = list(equations)
         return spec
 
-    def own_objectives(self, agents):
+    def own_objectives(self, agents, undefined, taken):
         """JAMS's rule for an objective variable (EMP library simpequil2, ``max x optcons``): the agent owns it
-        (it was claimed with the objective); one that no equality among the agent's equations defines is one of
-        the agent's decision variables, optimised directly. Then every agent must control some variable."""
+        (it was claimed with the objective); one that no equality among the agent's equations defines (the
+        agents ``undefined``) is one of the agent's decision variables, optimised directly, unless an equality
+        that no statement names contains it (a forgotten ``objdef``: an error). Then every agent must control
+        some variable."""
+        unnamed = None
         for agent in agents:
             objective = agent.objective
-            if isinstance(objective, VarData) and not _defines(agent.constraints, objective):
+            if any(a is agent for a in undefined):
+                if unnamed is None:
+                    unnamed = [c for c in self.model.component_data_objects(pyo.Constraint, active=True,
+                                                                            descend_into=True) if c not in taken]
+                definition = next((c for c in unnamed if _defines([c], objective)), None)
+                if definition is not None:
+                    self.fail(agent.statement.args[0], f"the objective variable '{gams_name(objective)}' is defined "
+                                                       f"by '{gams_name(definition)}', which no statement lists; "
+                                                       f"list it among the agent's equations")
                 if not any(v is objective for v in agent.variables):
                     agent.variables.insert(0, objective)
             if not agent.variables:

@@ -432,6 +432,8 @@ def test_an_objective_variable_defined_by_its_equation_is_still_eliminated():
     assert [a.variables for a in spec.agents] == [[m.x]]
     with pytest.raises(EmpError, match="controls no variables"):
         resolve_empinfo(m, "equilibrium\nmax u defu optcons\nvi vicons y\n")
+    with pytest.raises(EmpError, match="'u' is defined by 'defu', which no statement lists"):
+        resolve_empinfo(m, "equilibrium\nmax u x optcons\nvi vicons y\n")
 
 
 # ------------------------------------------------------------------------------------------ api errors
