@@ -373,7 +373,11 @@ def test_bilevel_leader_owns_every_equation_and_variable_no_follower_claims():
 def test_bilevel_bard_solves_to_the_published_point():
     pytest.importorskip("sharedeq.bilevel", reason="sharedeq.Bilevel is not in this tree")
     m = bard()
-    sol = problem_from_empinfo(m, BARD_EMPINFO).solve(starts=2)
+    bilevel = problem_from_empinfo(m, BARD_EMPINFO)
+    written = to_empinfo(bilevel)
+    assert written == "bilevel x objout\nmin objin y1 y2 defin e1 e2 e3 e4\n"
+    assert to_empinfo(problem_from_empinfo(m, written)) == written
+    sol = bilevel.solve(starts=2)
     assert sol.converged, sol.message
     assert [sol.value(v) for v in (m.x, m.y1, m.y2)] == pytest.approx([17 / 9, 8 / 9, 0.0], abs=1e-6)
     assert sol.extreme_value == pytest.approx(-38 / 27, abs=1e-8)
