@@ -133,6 +133,15 @@ def table(names=None, originals=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _markdown(frame: pd.DataFrame) -> str:
+    """``frame`` as a Markdown table, numbers in short form (pandas' ``to_markdown`` needs tabulate)."""
+    def cell(v):
+        return f"{v:.1e}" if isinstance(v, float) else str(v).replace("|", "\\|")
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model names (default: all in cases/gams/references.json)")
@@ -142,7 +151,7 @@ def main(argv=None) -> int:
     rows = table(args.models, args.originals)
     shown = rows if args.markdown else rows.drop(columns=["source"]).assign(why=rows["why"].str.slice(0, 100))
     with pd.option_context("display.width", 250, "display.max_colwidth", 90, "display.max_rows", 200):
-        print(shown.to_markdown(index=False, floatfmt=".1e") if args.markdown else shown.to_string(index=False))
+        print(_markdown(shown) if args.markdown else shown.to_string(index=False))
     read, ok = (rows["read"] == "yes").sum(), rows["ok"].sum()
     print(f"\n{len(rows)} models: {read} read as written, {ok} solved and within tolerance of the reference "
           f"({100 * ok / max(1, len(rows)):.0f} %)")

@@ -18,12 +18,7 @@ from benchmarks.gams_library import LIBRARY, compare, load_references
 
 REFERENCES = load_references()
 
-KNOWN_FAILURES = {
-    "simpequil2": "empinfo 'max x optcons': the objective variable x is the agent's only variable; the empinfo "
-                  "reader wants the agent's variables listed after the objective",
-    "bard_bilevel": "EMP 'bilevel' with an objective variable defined by an equation (objout =e= ...): the "
-                    "upper level's objective is not resolved to its definition",
-}
+KNOWN_FAILURES: dict[str, str] = {}   # model -> why it cannot pass yet (xfail, strict)
 
 
 def _cases():
