@@ -271,6 +271,44 @@ def obstacle_numpy(z: np.ndarray, n: int = 20) -> np.ndarray:
     return (lap - d * d).ravel()
 
 
+# ---------------------------------------------------------------------------------------------- a large LCP
+def lcp_data(n: int, per_row: int = 5, seed: int = 0):
+    """A random sparse strongly monotone LCP ``0 <= z _|_ M z + q >= 0``: ``M = D + R - R^T`` with ``D``
+    diagonal in [1, 2] and ``R`` random with ``per_row`` entries a row, so ``M``'s symmetric part is ``D``
+    (positive definite: the solution is unique); ``q`` standard normal."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(n), per_row)
+    R = sp.csr_matrix((rng.uniform(-1, 1, rows.size), (rows, rng.integers(0, n, rows.size))), shape=(n, n))
+    M = (sp.diags(rng.uniform(1, 2, n)) + R - R.T).tocsr()
+    M.sum_duplicates()
+    return M, rng.standard_normal(n)
+
+
+def random_lcp(n: int = 10_000, per_row: int = 5, seed: int = 0) -> pyo.ConcreteModel:
+    """:func:`lcp_data` as a Pyomo model: ``complements(z[i] >= 0, sum_j M_ij z[j] + q_i >= 0)``, ``n`` pairs
+    (the shape of a machine-generated MCP: one linear row per pair, no shared subexpression)."""
+    M, q = lcp_data(n, per_row, seed)
+    m = pyo.ConcreteModel(name=f"lcp_{n}")
+    m.I = pyo.RangeSet(0, n - 1)
+    m.z = pyo.Var(m.I, within=pyo.NonNegativeReals, initialize=0.0)
+
+    def rule(m, i):
+        lo, hi = M.indptr[i], M.indptr[i + 1]
+        row = sum(float(c) * m.z[int(j)] for c, j in zip(M.data[lo:hi], M.indices[lo:hi], strict=True))
+        return complements(m.z[i] >= 0, row + float(q[i]) >= 0)
+
+    m.lcp = Complementarity(m.I, rule=rule)
+    return m
+
+
+def lcp_numpy(z: np.ndarray, n: int = 10_000) -> np.ndarray:
+    """``F`` of :func:`random_lcp`: ``M z + q``."""
+    M, q = lcp_data(n)
+    return M @ z + q
+
+
 # ---------------------------------------------------------------------------------------------- the family
 #: name -> (builder, numpy F of the MCP's z in mcp_from_pyomo's order)
 MODELS = {
@@ -279,6 +317,7 @@ MODELS = {
     "choi": (choi, choi_numpy),
     "kojshin": (kojshin, kojshin_numpy),
     "obstacle": (obstacle, obstacle_numpy),
+    "lcp_10000": (random_lcp, lcp_numpy),
 }
 
 

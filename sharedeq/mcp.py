@@ -21,6 +21,7 @@ import casadi as ca
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from sharedeq.errors import ModelError
 
@@ -366,8 +367,6 @@ def mcp_from_pyomo(model) -> MCP:
     from pyomo.core.base.var import VarData
     from pyomo.mpec import Complementarity
 
-    from sharedeq.translate import Translator
-
     conditions = list(model.component_data_objects(Complementarity, active=True, descend_into=(pyo.Block,)))
     if not conditions:
         raise ModelError(f"model {model.name} has no active pyomo.mpec Complementarity condition")
@@ -388,35 +387,195 @@ def mcp_from_pyomo(model) -> MCP:
             raise ModelError(f"{var.name} in complementarity {cc.name} is not continuous")
         column[id(var)] = k
     variables = [pair[which].body for pair, which in zip(sides, choice, strict=True)]
-    z = ca.vertcat(*(ca.SX.sym(var.name) for var in variables))
-    current = [""]
+    names, equations = [var.name for var in variables], [cc.name for cc in conditions]
+    z = ca.vertcat(*(ca.SX.sym(name) for name in names))
+    lb, ub = np.empty(len(conditions)), np.empty(len(conditions))
+    rows = []
+    for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
+        sign, shift, lb[k], ub[k] = _mpec_pair(cc, pair[which], pair[1 - which])
+        rows.append((pair[1 - which].body, sign, shift))
+    F = _mpec_function(conditions, rows, z, column)
+    z0 = np.array([0.0 if var.value is None else float(var.value) for var in variables])
+    return MCP(z, F, lb, ub, np.clip(z0, lb, ub), plain_pairs(names, equations, F, z),
+               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables)
+
+
+def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = True) -> ca.SX:
+    """``F_k = sign_k (g_k - shift_k)`` for ``rows[k] = (g_k, sign_k, shift_k)``, as one SX column.
+
+    Rows that are polynomials of degree at most 2 in ``z`` with few terms (read off a ``LinearExpression``
+    directly, else by Pyomo's quadratic representation, ``pyomo.repn.quadratic``) become
+
+        F = A z + B w + c,    w = the products z_i z_j that occur,
+
+    two sparse products for all of them together, with no symbolic work per term. The other rows (nonlinear,
+    dense, or a representation that failed) are translated by :class:`sharedeq.translate.Translator`, which
+    reports errors in the model's names; so are all rows with ``polynomial=False``. Once a row of a
+    Complementarity component is not such a polynomial, the component's later rows go to the translator
+    directly (the rows of one component usually have one shape, and reading a nonlinear row twice costs).
+    """
+    from sharedeq.translate import Translator
+
+    n = len(rows)
+    current = [None]
 
     def leaf(var):
         if var.fixed:
             if var.value is None:
-                raise ModelError(f"{var.name} in complementarity {current[0]} is fixed but has no value")
+                raise ModelError(f"{var.name} in complementarity {current[0].name} is fixed but has no value")
             return float(var.value)
         k = column.get(id(var))
         if k is None:
-            raise ModelError(f"{var.name} appears in complementarity {current[0]} but no condition pairs it with a "
-                             f"function; pair it (complements(x >= 0, g >= 0)) or fix it")
+            raise ModelError(_unpaired(var, current[0]))
         return z[k]
 
     translate = Translator(leaf, lambda expr, body: body)
-    rows, lb, ub = [], np.empty(len(conditions)), np.empty(len(conditions))
-    for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
-        current[0] = cc.name
-        sign, shift, lb[k], ub[k] = _mpec_pair(cc, pair[which], pair[1 - which])
+    polynomials = _Polynomials(column, max_terms=max(64, int(4 * math.sqrt(n))))
+    skipped = set()         # ids of the Complementarity components whose rows go to the translator
+    translated = {}
+    for k, (cc, (body, sign, shift)) in enumerate(zip(conditions, rows, strict=True)):
+        current[0] = cc
+        parent = id(cc.parent_component())
+        if polynomial and parent not in skipped:
+            read = polynomials.add(k, body, sign, shift)
+            if read is None:
+                skipped.add(parent)
+            elif read:
+                continue
+            else:
+                raise ModelError(f"complementarity {cc.name}: {_unpaired(polynomials.unpaired, cc)}")
         try:
-            body = translate(pair[1 - which].body)
+            translated[k] = sign * (translate(body) - shift)
         except ModelError as err:
             raise ModelError(f"complementarity {cc.name}: {err}") from None
-        rows.append(sign * (body - shift))
-    F = ca.vertcat(*(ca.SX(r) for r in rows))
-    z0 = np.array([0.0 if var.value is None else float(var.value) for var in variables])
-    names, equations = [var.name for var in variables], [cc.name for cc in conditions]
-    return MCP(z, F, lb, ub, np.clip(z0, lb, ub), plain_pairs(names, equations, F, z),
-               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables)
+    F = polynomials.sx(z, n)
+    if translated:
+        F[list(translated)] = ca.vertcat(*(ca.SX(r) for r in translated.values()))
+    return ca.densify(F)
+
+
+def _unpaired(var, cc) -> str:
+    return (f"{var.name} appears in complementarity {cc.name} but no condition pairs it with a function; pair it "
+            f"(complements(x >= 0, g >= 0)) or fix it")
+
+
+class _Polynomials:
+    """Rows ``F_k = sum_j A_kj z_j + sum_p B_kp w_p + c_k`` (``w_p = z_i z_j``) gathered as sparse triplets."""
+
+    def __init__(self, column: dict, max_terms: int):
+        from pyomo.repn.quadratic import QuadraticRepnVisitor
+        from pyomo.repn.util import OrderedVarRecorder
+
+        self.index_of, self.max_terms = column, max_terms
+        # an ordered recorder: the quadratic visitor of Pyomo 6.10 asks for var_order, which the default lacks
+        self.visitor = QuadraticRepnVisitor(subexpression_cache={}, var_recorder=OrderedVarRecorder({}, {}, None))
+        self.linear = ([], [], [])          # rows, columns, coefficients of A
+        self.products: dict = {}            # (i, j), i <= j -> p
+        self.quadratic = ([], [], [])       # rows, p, coefficients of B
+        self.constant: dict = {}            # k -> c_k
+        self.unpaired = None                # the unpaired variable when add() returns False
+
+    def add(self, k: int, body, sign: float, shift: float):
+        """Read ``sign (body - shift)`` as row ``k``: True when read, None when it is not a short polynomial of
+        degree 2 (or the representation failed), False when it contains an unfixed variable that no pair owns
+        (then :attr:`unpaired`)."""
+        terms = _linear_expression_terms(body) if type(body) is LinearExpression else None
+        if terms is None:
+            terms = self._quadratic_terms(body)
+        if terms is None:
+            return None
+        linear, quadratic, constant = terms
+        if len(linear) + len(quadratic) > self.max_terms:
+            return None
+        rows, cols, coefs = self.linear
+        for var, coef in linear:
+            j = self.index_of.get(id(var))
+            if j is None:
+                self.unpaired = var
+                return False
+            rows.append(k)
+            cols.append(j)
+            coefs.append(sign * coef)
+        for var_i, var_j, coef in quadratic:
+            i, j = self.index_of.get(id(var_i)), self.index_of.get(id(var_j))
+            if i is None or j is None:
+                self.unpaired = var_i if i is None else var_j
+                return False
+            p = self.products.setdefault((min(i, j), max(i, j)), len(self.products))
+            self.quadratic[0].append(k)
+            self.quadratic[1].append(p)
+            self.quadratic[2].append(sign * coef)
+        self.constant[k] = sign * (constant - shift)
+        return True
+
+    def _quadratic_terms(self, body):
+        """``([(var, coef)], [(var_i, var_j, coef)], constant)`` of ``body`` by Pyomo's quadratic representation,
+        or None (nonlinear, or a value that is not a number: an unset fixed variable, a NaN parameter)."""
+        if type(body) in (int, float):
+            return [], [], float(body)
+        try:    # anything the representation cannot read, the translator reads again and explains
+            repn = self.visitor.walk_expression(body)
+        except Exception:   # noqa: BLE001
+            return None
+        if repn.nonlinear is not None:
+            return None
+        var_map = self.visitor.var_map
+        values = [repn.constant, *repn.linear.values(), *(repn.quadratic or {}).values()]
+        if any(type(v) not in (int, float) for v in values):
+            return None
+        linear = [(var_map[i], float(c)) for i, c in repn.linear.items()]
+        quadratic = [(var_map[i], var_map[j], float(c)) for (i, j), c in (repn.quadratic or {}).items()]
+        return linear, quadratic, float(repn.constant)
+
+    def sx(self, z: ca.SX, n: int) -> ca.SX:
+        """``A z + B w + c`` (rows not read: structural zeros)."""
+        rows, cols, coefs = self.linear
+        out = ca.mtimes(_sparse_dm(rows, cols, coefs, (n, int(z.shape[0]))), z)
+        if self.products:
+            pairs = np.array(list(self.products), dtype=int)
+            w = sx_take(z, pairs[:, 0]) * sx_take(z, pairs[:, 1])
+            out = out + ca.mtimes(_sparse_dm(*self.quadratic, (n, len(pairs))), w)
+        if self.constant:
+            out = out + _sparse_dm(list(self.constant), [0] * len(self.constant), list(self.constant.values()), (n, 1))
+        return out
+
+
+def _linear_expression_terms(body):
+    """``([(var, coef)], [], constant)`` of a ``LinearExpression`` of plain monomials, numbers and variables
+    (fixed variables and parameters at their values), or None (another term, an unset value)."""
+    linear, constant = [], 0.0
+    for arg in body.args:
+        kind = type(arg)
+        if kind in (int, float):
+            constant += arg
+            continue
+        if kind is MonomialTermExpression:
+            coef, var = arg.args
+            coef = coef if type(coef) in (int, float) else pyo.value(coef, exception=False)
+            if type(coef) not in (int, float):
+                return None
+        elif arg.is_variable_type():
+            coef, var = 1.0, arg
+        else:
+            return None
+        if var.fixed:
+            if type(var.value) not in (int, float):
+                return None
+            constant += coef * var.value
+        elif coef:
+            linear.append((var, float(coef)))
+    return linear, [], float(constant)
+
+
+def _sparse_dm(rows, cols, values, shape) -> ca.DM:
+    """The casadi sparse matrix with ``values`` at ``(rows, cols)``, repeated positions summed (numpy, not scipy:
+    importing scipy through Pyomo costs seconds)."""
+    key = np.asarray(cols, dtype=np.int64) * shape[0] + np.asarray(rows, dtype=np.int64)
+    positions, slot = np.unique(key, return_inverse=True)       # column-major order, as casadi stores
+    data = np.bincount(slot, weights=np.asarray(values, float), minlength=positions.size)
+    colind = np.searchsorted(positions // shape[0], np.arange(shape[1] + 1))
+    sparsity = ca.Sparsity(shape[0], shape[1], colind.tolist(), (positions % shape[0]).tolist())
+    return ca.DM(sparsity, data.tolist())
 
 
 @dataclass(frozen=True)
@@ -433,8 +592,17 @@ def _mpec_side(cc, expr) -> _MpecSide:
     """Read ``g >= c``, ``g <= c``, ``g == c``, ``lo <= g <= hi`` or a plain ``g`` (either way round)."""
     from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
 
-    def constant(e):
-        return isinstance(e, (int, float)) or not e.is_potentially_variable() or e.is_fixed()
+    def cheap_constant(e):
+        return isinstance(e, (int, float)) or not e.is_potentially_variable() or (e.is_variable_type() and e.fixed)
+
+    def constant(e):    # is_fixed() walks the expanded tree: asked only when the cheap tests cannot tell
+        return cheap_constant(e) or (e.is_expression_type() and e.is_fixed())
+
+    def first_constant(a, b):
+        """``b`` when it is constant (the usual ``g >= c``), else ``a`` when it is, else None."""
+        if cheap_constant(b) or (not cheap_constant(a) and constant(b)):
+            return b
+        return a if constant(a) else None
 
     def number(e):
         v = float(pyo.value(e))
@@ -444,15 +612,17 @@ def _mpec_side(cc, expr) -> _MpecSide:
 
     if isinstance(expr, EqualityExpression):
         a, b = expr.args
-        body, c = (a, b) if constant(b) else (b, a) if constant(a) else (a - b, 0.0)
+        which = first_constant(a, b)
+        body, c = (a, b) if which is b else (b, a) if which is a else (a - b, 0.0)
         if number(c) is None:
             raise ModelError(f"complementarity {cc.name}: {expr} has an infinite side")
         return _MpecSide(number(c), body, number(c), True)
     if isinstance(expr, InequalityExpression):    # a <= b
         a, b = expr.args
-        if constant(b):
+        which = first_constant(a, b)
+        if which is b:
             return _MpecSide(None, a, number(b))
-        if constant(a):
+        if which is a:
             return _MpecSide(number(a), b, None)
         return _MpecSide(0.0, b - a, None)
     if isinstance(expr, RangedExpression):

@@ -2,6 +2,7 @@
 solved by the relaxation chain and checked against known solutions."""
 
 import math
+from unittest import mock
 
 import casadi as ca
 import numpy as np
@@ -261,3 +262,112 @@ def test_models_it_cannot_read_are_refused_by_name():
 def test_the_classmethod_reads_the_same_model():
     mcp = MCP.from_pyomo(kojshin_model(True))
     assert mcp.size == 4 and list(mcp.pairs["equation"]) == [f"f[{j}]" for j in range(1, 5)]
+
+
+# ---------------------------------------------------------------------------------------------- polynomial rows
+def _translated(model):
+    """The MCP with every row through the translator (the path before sparse matrices), for comparison."""
+    from sharedeq import mcp as mcp_module
+
+    read = mcp_module._mpec_function
+    with mock.patch.object(mcp_module, "_mpec_function", lambda *args: read(*args, polynomial=False)):
+        return mcp_from_pyomo(model)
+
+
+def _same_function(a, b, points):
+    """``F`` and ``dF/dz`` of two MCPs agree to 1e-12 (relative) at ``points``; returns the largest gap."""
+    jac_a = ca.Function("J", [a.z], [ca.jacobian(a.F, a.z)])
+    jac_b = ca.Function("J", [b.z], [ca.jacobian(b.F, b.z)])
+    gap = 0.0
+    for z in points:
+        fa, fb = a.evaluate(z), b.evaluate(z)
+        ja, jb = jac_a(z).full(), jac_b(z).full()
+        gap = max(gap, np.abs(fa - fb).max() / max(1.0, np.abs(fb).max()),
+                  np.abs(ja - jb).max() / max(1.0, np.abs(jb).max()))
+    assert gap <= 1e-12
+    return gap
+
+
+def test_a_sparse_lcp_is_read_as_its_matrix():
+    """``0 <= z _|_ M z + q >= 0`` written row by row in Pyomo: F is exactly M z + q, dF/dz is M, the same
+    function as the translator's, and the solve finds the unique solution (M's symmetric part is D > 0)."""
+    from benchmarks.mcplib import lcp_data, random_lcp
+
+    n = 300
+    M, q = lcp_data(n, seed=3)
+    model = random_lcp(n, seed=3)
+    mcp = mcp_from_pyomo(model)
+    rng = np.random.default_rng(0)
+    points = [rng.uniform(0, 2, n) for _ in range(3)]
+    for z in points:
+        assert np.allclose(mcp.evaluate(z), M @ z + q, rtol=1e-13, atol=1e-13)
+    jac = ca.Function("J", [mcp.z], [ca.jacobian(mcp.F, mcp.z)])(points[0]).full()
+    assert np.array_equal(jac != 0, M.toarray() != 0) and np.allclose(jac, M.toarray(), rtol=0, atol=1e-15)
+    _same_function(mcp, _translated(model), points)
+    z, residual = solve(mcp)
+    w = M @ z + q
+    assert residual <= TOL and z.min() >= -1e-10 and w.min() >= -1e-8 and abs(z @ w) <= 1e-6
+
+
+def test_quadratic_and_mixed_rows():
+    """Quadratic rows (products and squares, parameters, fixed variables), a component whose first row is
+    nonlinear and one whose later row is, a long dense row: F and dF/dz equal the translator's and numpy's."""
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, 99)
+    m.x = pyo.Var(m.I, bounds=(0, None), initialize=lambda m, i: 0.1 * i)
+    m.a = pyo.Param(initialize=2.0, mutable=True)
+    m.fixed = pyo.Var(initialize=3.0)
+    m.fixed.fix()
+    m.quad = Complementarity(range(0, 40), rule=lambda m, i: complements(
+        m.x[i] >= 0, m.a * m.x[i] ** 2 + m.x[i] * m.x[(i + 1) % 100] - m.fixed * m.x[i] + 1 >= 0))
+    m.mixed = Complementarity(range(40, 60), rule=lambda m, i: complements(
+        m.x[i] >= 0, (pyo.exp(m.x[i]) if i == 50 else m.x[i] - 0.5 * m.x[i - 1]) >= 0))
+    m.first_nonlinear = Complementarity(range(60, 70), rule=lambda m, i: complements(
+        m.x[i] >= 0, (m.x[i] ** 3 if i == 60 else 2 * m.x[i] + m.x[0]) >= 0))
+    m.dense = Complementarity(range(70, 100), rule=lambda m, i: complements(
+        m.x[i] >= 0, sum(m.x[j] for j in m.I) / (1 + (i == 70)) + m.x[i] ** 2 - 1 >= 0))
+
+    def numpy_F(x):
+        F = np.empty(100)
+        i = np.arange(40)
+        F[i] = 2 * x[i] ** 2 + x[i] * x[(i + 1) % 100] - 3 * x[i] + 1
+        i = np.arange(40, 60)
+        F[i] = x[i] - 0.5 * x[i - 1]
+        F[50] = np.exp(x[50])
+        F[60:70] = 2 * x[60:70] + x[0]
+        F[60] = x[60] ** 3
+        F[70:100] = x.sum() + x[70:100] ** 2 - 1
+        F[70] = x.sum() / 2 + x[70] ** 2 - 1
+        return F
+
+    from sharedeq.translate import Translator
+
+    translate = Translator.__call__
+    with mock.patch.object(Translator, "__call__", autospec=True, side_effect=translate) as translated:
+        mcp = mcp_from_pyomo(m)
+    # through the translator: mixed[50..59] (after its first nonlinear row), first_nonlinear, dense (> 64 terms)
+    assert translated.call_count == 10 + 10 + 30
+    points = [np.random.default_rng(k).uniform(0, 2, 100) for k in range(3)]
+    for z in points:
+        assert np.allclose(mcp.evaluate(z), numpy_F(z), rtol=1e-14, atol=1e-14)
+    _same_function(mcp, _translated(m), points)
+
+
+def test_polynomial_rows_refuse_bad_input_by_name():
+    """An unpaired variable in a linear or quadratic row, a fixed variable without a value: the same errors as
+    the translator gives, in the model's names."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var([1, 2], bounds=(0, None))
+    m.stray = pyo.Var()
+    m.c = Complementarity([1, 2], rule=lambda m, i: complements(m.x[i] >= 0, m.x[i] + 2 * m.stray + 1 >= 0))
+    with pytest.raises(ModelError, match=r"complementarity c\[1\]: stray appears in complementarity c\[1\] but no"):
+        mcp_from_pyomo(m)
+    m.c.deactivate()
+    m.d = Complementarity([1, 2], rule=lambda m, i: complements(m.x[i] >= 0, m.x[i] * m.stray + 1 >= 0))
+    with pytest.raises(ModelError, match=r"complementarity d\[1\]: stray appears"):
+        mcp_from_pyomo(m)
+    m.d.deactivate()
+    m.stray.fix(None)
+    m.e = Complementarity([1, 2], rule=lambda m, i: complements(m.x[i] >= 0, m.x[i] + m.stray >= 0))
+    with pytest.raises(ModelError, match=r"stray in complementarity e\[1\] is fixed but has no value"):
+        mcp_from_pyomo(m)
