@@ -28,6 +28,22 @@ from sharedeq.errors import ModelError
 PAIR_KINDS = ("stationarity", "multiplier", "definition", "vi")
 
 
+@dataclass(frozen=True)
+class Aggregates:
+    """Dense subexpressions of ``F`` written as symbols, for the relaxation (:func:`sharedeq.reformulate.relax`).
+
+    ``F(z) = lifted(z, y)`` where ``y = definitions(z)``: ``symbols`` is the SX column ``y``, ``definitions`` its
+    value in ``z`` alone and ``lifted`` the MCP's ``F`` written in ``z`` and ``y``. A dense sum that enters a
+    nonlinear operation (MCPLIB's film thickness ``H_j``, a sum over the whole grid, cubed in two rows) then
+    appears in the Hessian of the relaxation once, through the equation ``y - definitions(z) = 0``, instead of
+    making every row's Hessian dense. The MCP itself (``z``, ``F``, the solution) does not change.
+    """
+
+    symbols: ca.SX
+    definitions: ca.SX
+    lifted: ca.SX
+
+
 @dataclass
 class MCP:
     """``F(z) _|_ lb <= z <= ub`` with one row of :attr:`pairs` (provenance) per component.
@@ -40,7 +56,8 @@ class MCP:
     the identical function, e.g. every agent's copy of a shared constraint in generalized Nash mode; itself
     otherwise). ``pyomo_vars`` holds the Pyomo variable of
     each component (None for multipliers and aggregates), ``lifted`` the indices of aggregate components and
-    ``outputs`` the agents' objectives as SX, for reporting.
+    ``outputs`` the agents' objectives as SX, for reporting. ``aggregates`` (optional): dense subexpressions of
+    ``F`` that the relaxation may treat as variables (:class:`Aggregates`).
     """
 
     z: ca.SX
@@ -52,6 +69,7 @@ class MCP:
     outputs: dict = field(default_factory=dict)
     pyomo_vars: list = field(default_factory=list)
     lifted: list = field(default_factory=list)
+    aggregates: Aggregates | None = None
 
     @property
     def size(self) -> int:
@@ -394,13 +412,13 @@ def mcp_from_pyomo(model) -> MCP:
     for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
         sign, shift, lb[k], ub[k] = _mpec_pair(cc, pair[which], pair[1 - which])
         rows.append((pair[1 - which].body, sign, shift))
-    F = _mpec_function(conditions, rows, z, column)
+    F, aggregates = _mpec_function(conditions, rows, z, column)
     z0 = np.array([0.0 if var.value is None else float(var.value) for var in variables])
     return MCP(z, F, lb, ub, np.clip(z0, lb, ub), plain_pairs(names, equations, F, z),
-               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables)
+               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables, aggregates=aggregates)
 
 
-def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = True) -> ca.SX:
+def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = True, lift: bool = True):
     """``F_k = sign_k (g_k - shift_k)`` for ``rows[k] = (g_k, sign_k, shift_k)``, as one SX column.
 
     Rows that are polynomials of degree at most 2 in ``z`` with few terms (read off a ``LinearExpression``
@@ -413,6 +431,9 @@ def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = 
     reports errors in the model's names; so are all rows with ``polynomial=False``. Once a row of a
     Complementarity component is not such a polynomial, the component's later rows go to the translator
     directly (the rows of one component usually have one shape, and reading a nonlinear row twice costs).
+
+    Returns ``(F, aggregates)``: ``F`` in ``z`` alone, and with ``lift=True`` the dense aggregates that the
+    translator lifted out of nonlinear operations (:class:`Aggregates`; None when there are none).
     """
     from sharedeq.translate import Translator
 
@@ -429,7 +450,7 @@ def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = 
             raise ModelError(_unpaired(var, current[0]))
         return z[k]
 
-    translate = Translator(leaf, lambda expr, body: body)
+    translate = Translator(leaf, lambda expr, body: body, lift_aggregates=lift)
     polynomials = _Polynomials(column, max_terms=max(64, int(4 * math.sqrt(n))))
     skipped = set()         # ids of the Complementarity components whose rows go to the translator
     translated = {}
@@ -451,7 +472,12 @@ def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = 
     F = polynomials.sx(z, n)
     if translated:
         F[list(translated)] = ca.vertcat(*(ca.SX(r) for r in translated.values()))
-    return ca.densify(F)
+    F = ca.densify(F)
+    if not translate.aggregates:
+        return F, None
+    symbols, definitions = (list(column) for column in zip(*translate.aggregates, strict=True))
+    definitions, (plain,) = ca.substitute_inplace(symbols, definitions, [F], False)
+    return plain, Aggregates(ca.vertcat(*symbols), ca.vertcat(*definitions), F)
 
 
 def _unpaired(var, cc) -> str:

@@ -13,17 +13,23 @@ which leaves a square system of equations that Ipopt solves to machine accuracy.
 Derivatives are assembled by blocks: rows that depend on few variables (stationarity, the
 products) compress perfectly in forward mode, the few dense rows (aggregate definitions, shared constraints) in
 reverse mode; casadi's Jacobian of the whole arrow-shaped system would cost O(N^2).
+
+When the MCP carries :class:`sharedeq.mcp.Aggregates` (dense sums inside nonlinear operations, written as symbols
+``y``), ``y`` joins the NLP's variables with the equations ``y - h(z) = 0``, and ``F`` is used in its lifted form
+``F(z, y)``: the Hessian of the Lagrangian stays sparse. ``z``, the pairs and :meth:`RelaxedNLP.dF_dz` (the total
+derivative ``dF/dz = F_z + F_y h_z``) are those of the MCP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
 from sharedeq.mcp import MCP, sx_take
+from sharedeq.mcp import dense_rows as dense_row_mask
 
 
 @dataclass
@@ -43,6 +49,9 @@ class RelaxedNLP:
     plus: np.ndarray          # x-index of s+_k, or -1
     minus: np.ndarray         # x-index of s-_k, or -1
     row_of_pair: np.ndarray   # g-row of pair k's equation (shared within a same_as group), or -1 for fixed z_k
+    aggregate_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))   # x-index of each y
+    aggregate_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))    # g-row of y - h(z)
+    aggregate_values: ca.Function | None = None                                         # z -> h(z)
 
     def bounds_g(self, eps: float):
         n_prod = int(self.g.shape[0]) - self.n_equations
@@ -55,6 +64,7 @@ class RelaxedNLP:
         block-assembled Jacobian: row ``row_of_pair[k]`` of the equations is ``F_k - s+_k + s-_k``."""
         x = np.zeros(int(self.x.shape[0]))
         x[: self.n_z] = z
+        x = self._with_aggregates(x)
         _, jac = self.jac_g(x, 0.0)
         colind, row = jac.sparsity().get_ccs()
         full = sp.csc_matrix((np.asarray(jac.nonzeros()).ravel(), np.asarray(row), np.asarray(colind)),
@@ -62,12 +72,23 @@ class RelaxedNLP:
         has_row = np.flatnonzero(self.row_of_pair >= 0)
         pick = sp.csr_matrix((np.ones(has_row.size), (has_row, self.row_of_pair[has_row])),
                              shape=(self.n_z, full.shape[0]))
-        return (pick @ full[:, : self.n_z]).tocsr()
+        rows = pick @ full
+        J = rows[:, : self.n_z]
+        if self.aggregate_index.size:      # F_y h_z, with h_z = -(d(y - h)/dz)
+            J = J - rows[:, self.aggregate_index] @ full[self.aggregate_rows][:, : self.n_z]
+        return sp.csr_matrix(J)
+
+    def _with_aggregates(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with the aggregates at their values ``y = h(z)``."""
+        if self.aggregate_index.size:
+            x[self.aggregate_index] = np.asarray(self.aggregate_values(x[: self.n_z])).ravel()
+        return x
 
     def start(self, mcp: MCP, z) -> np.ndarray:
         """A point ``[z; s+; s-]`` whose slacks match ``F(z)`` (positive part to s+, negative part to s-)."""
         x = np.zeros(int(self.x.shape[0]))
         x[: self.n_z] = z
+        x = self._with_aggregates(x)
         F = mcp.evaluate(z)
         has_plus, has_minus = self.plus >= 0, self.minus >= 0
         x[self.plus[has_plus]] = np.maximum(F[has_plus], 0.0) + 1e-2
@@ -121,15 +142,19 @@ def relax(mcp: MCP) -> RelaxedNLP:
     minus[has_minus] = n + n_plus + np.arange(n_minus)
     plus[member] = plus[leader[member]]
     minus[member] = minus[leader[member]]
-    x = ca.vertcat(mcp.z, s_plus, s_minus)
+    aggregates = mcp.aggregates
+    y = ca.SX(0, 1) if aggregates is None else aggregates.symbols
+    n_y = int(y.shape[0])
+    x = ca.vertcat(mcp.z, s_plus, s_minus, y)
 
     idx_plus, idx_minus = np.flatnonzero(has_plus).tolist(), np.flatnonzero(has_minus).tolist()
-    residual = ca.SX(mcp.F)
+    residual = ca.SX(mcp.F if aggregates is None else aggregates.lifted)
     if n_plus:
         residual[idx_plus] = residual[idx_plus] - s_plus
     if n_minus:
         residual[idx_minus] = residual[idx_minus] + s_minus
-    dense = mcp.pairs["dense"].to_numpy()
+    dense = mcp.pairs["dense"].to_numpy() \
+        if aggregates is None else dense_row_mask(aggregates.lifted, ca.vertcat(mcp.z, y))
     local_rows = np.flatnonzero(lead & ~dense)
     dense_rows = np.flatnonzero(lead & dense)
     z = mcp.z
@@ -142,11 +167,13 @@ def relax(mcp: MCP) -> RelaxedNLP:
     products = ca.vertcat(*products) if products else ca.SX(0, 1)
     g_local = ca.vertcat(sx_take(residual, local_rows), products)
     g_dense = sx_take(residual, dense_rows)
+    if n_y:
+        g_dense = ca.vertcat(g_dense, y - aggregates.definitions)
     # row order: local equations, dense equations, products (sx_take, not slices: casadi slices a 1 x 1 matrix
     # into a 1 x 0 one, which vertcat counts as a row, so a lone free pair gave a 2 x 1 g with one structural 0)
     n_loc = len(local_rows)
     equations, product_rows = np.arange(n_loc), np.arange(n_loc, int(g_local.shape[0]))
-    g = ca.vertcat(sx_take(g_local, equations), g_dense, sx_take(g_local, product_rows))
+    g = ca.vertcat(sx_take(g_local, equations), g_dense, sx_take(g_local, product_rows))    # g_dense: then y - h
     f = ca.sum1(products) if products.shape[0] else ca.SX(0)
 
     eps = ca.SX.sym("eps")
@@ -166,7 +193,10 @@ def relax(mcp: MCP) -> RelaxedNLP:
     row_of_pair[local_rows] = np.arange(n_loc)
     row_of_pair[dense_rows] = n_loc + np.arange(len(dense_rows))
     row_of_pair[member] = row_of_pair[leader[member]]
-    lbx = np.r_[lb, np.zeros(n_plus + n_minus)]
-    ubx = np.r_[ub, np.full(n_plus + n_minus, np.inf)]
-    return RelaxedNLP(x, f, g, eps, jac_g, hess_lag, lbx, ubx, n_loc + len(dense_rows), n, plus, minus,
-                      row_of_pair)
+    lbx = np.r_[lb, np.zeros(n_plus + n_minus), np.full(n_y, -np.inf)]
+    ubx = np.r_[ub, np.full(n_plus + n_minus, np.inf), np.full(n_y, np.inf)]
+    n_equations = n_loc + len(dense_rows) + n_y
+    values = None if aggregates is None else ca.Function("aggregates", [mcp.z], [aggregates.definitions])
+    return RelaxedNLP(x, f, g, eps, jac_g, hess_lag, lbx, ubx, n_equations, n, plus, minus, row_of_pair,
+                      aggregate_index=n + n_plus + n_minus + np.arange(n_y),
+                      aggregate_rows=n_equations - n_y + np.arange(n_y), aggregate_values=values)

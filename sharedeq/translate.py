@@ -11,6 +11,12 @@ The :class:`Translator` does work proportional to the expression DAG, not to its
 is one casadi node and its derivatives are computed once. It asks a callback what a named expression should
 become: its translated body (inlined) or a symbol (lifted). Fixed variables and parameters become numbers (their
 values when the translation runs).
+
+With ``lift_aggregates=True`` it also lifts, on its own, every *dense aggregate* that enters a nonlinear operation:
+a long sum (more than ``_SHORT`` terms) and any linear combination of one (``H = c + k + S/pi``) becomes a symbol
+``y`` where it is an operand of a product of two expressions, a quotient, a power or a function; its linear uses
+keep the sum. ``aggregates`` lists the pairs ``(y, h)``. The Hessian of ``F(z, y)`` then has no dense block
+(``y - h(z)`` is linear), which is what makes the relaxation of MCPLIB's ``ehl_kost`` cheap to differentiate.
 """
 
 from __future__ import annotations
@@ -140,7 +146,7 @@ class Translator:
       result then cost O(size of the DAG). An operand casadi simplified into a new object only misses a merge.
     """
 
-    def __init__(self, variable: Callable, named: Callable):
+    def __init__(self, variable: Callable, named: Callable, lift_aggregates: bool = False):
         self._variable = variable
         self._named = named
         self._cache: dict[int, object] = {}
@@ -148,6 +154,11 @@ class Translator:
         self._nodes: dict[tuple, tuple] = {}    # (op, ids of the operand SX) -> (SX, operands kept alive)
         self._consts: dict[tuple, ca.SX] = {}   # (value, sign bit) -> constant SX
         self._visitor = _Visitor(self)
+        self._dense: dict[int, ca.SX] | None = {} if lift_aggregates else None   # id -> dense aggregate node
+        self._symbols: dict[int, ca.SX] = {}    # id(aggregate) -> its symbol
+        #: ``(y, h)``: the symbol standing for the dense aggregate ``h`` in nonlinear operations (in creation order,
+        #: so ``h`` contains only earlier symbols)
+        self.aggregates: list[tuple[ca.SX, ca.SX]] = []
 
     def __call__(self, expr):
         """The SX (or float) equal to the Pyomo expression ``expr``."""
@@ -176,21 +187,51 @@ class Translator:
         """``a op b``: a float when both are numbers, else the one SX node for this operator and operands."""
         if not isinstance(a, ca.SX) and not isinstance(b, ca.SX):
             return _PY[op](float(a), float(b))
+        dense = False
+        if self._dense is not None:
+            a, b, dense = self._through_aggregates(op, a, b)
         a, b = self._sx(a), self._sx(b)
         key = (op, id(a), id(b))
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (ca.SX.binary(op, a, b), a, b)
+        if dense:
+            self._dense[id(hit[0])] = hit[0]
         return hit[0]
+
+    def _through_aggregates(self, op, a, b):
+        """``(a, b, dense)``: the operands, a dense aggregate among them replaced by its symbol where ``op`` is
+        nonlinear in it; ``dense``: the result is itself a dense aggregate (a sum with one, or one scaled)."""
+        dense_a, dense_b = id(a) in self._dense, id(b) in self._dense
+        if not (dense_a or dense_b):
+            return a, b, False
+        scaled = (op == ca.OP_MUL and dense_a != dense_b and not isinstance(b if dense_a else a, ca.SX)) or \
+            (op == ca.OP_DIV and dense_a and not isinstance(b, ca.SX))
+        if op in (ca.OP_ADD, ca.OP_SUB) or scaled:
+            return a, b, True
+        return (self._symbol(a) if dense_a else a), (self._symbol(b) if dense_b else b), False
+
+    def _symbol(self, aggregate: ca.SX) -> ca.SX:
+        """The symbol standing for the dense aggregate ``aggregate`` (made once)."""
+        y = self._symbols.get(id(aggregate))
+        if y is None:
+            y = self._symbols[id(aggregate)] = ca.SX.sym(f"aggregate_{len(self.aggregates)}")
+            self.aggregates.append((y, aggregate))
+        return y
 
     def unary(self, op, a):
         """``op(a)``: a float for a number, else the one SX node for this operator and operand."""
         if not isinstance(a, ca.SX):
             return -float(a) if op == ca.OP_NEG else float(ca.SX.unary(op, ca.SX(float(a))))
+        dense = self._dense is not None and id(a) in self._dense
+        if dense and op != ca.OP_NEG:
+            a, dense = self._symbol(a), False
         key = (op, id(a))
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (ca.SX.unary(op, a), a)
+        if dense:
+            self._dense[id(hit[0])] = hit[0]
         return hit[0]
 
     def sum(self, args):
@@ -213,6 +254,8 @@ class Translator:
         hit = self._nodes.get(key)
         if hit is None:
             hit = self._nodes[key] = (build(), operands)
+        if self._dense is not None:
+            self._dense[id(hit[0])] = hit[0]
         return hit[0]
 
     def linear(self, node):

@@ -270,7 +270,7 @@ def _translated(model):
     from sharedeq import mcp as mcp_module
 
     read = mcp_module._mpec_function
-    with mock.patch.object(mcp_module, "_mpec_function", lambda *args: read(*args, polynomial=False)):
+    with mock.patch.object(mcp_module, "_mpec_function", lambda *args: read(*args, polynomial=False, lift=False)):
         return mcp_from_pyomo(model)
 
 
@@ -371,3 +371,37 @@ def test_polynomial_rows_refuse_bad_input_by_name():
     m.e = Complementarity([1, 2], rule=lambda m, i: complements(m.x[i] >= 0, m.x[i] + m.stray >= 0))
     with pytest.raises(ModelError, match=r"stray in complementarity e\[1\] is fixed but has no value"):
         mcp_from_pyomo(m)
+
+
+# ---------------------------------------------------------------------------------------------- dense aggregates
+def test_ehl_kost_film_thickness_is_lifted_in_the_relaxation_only():
+    """MCPLIB's ehl_kost (N = 30): each film thickness H_j, a sum over the whole grid, is cubed in rows j and j+1.
+    The translator lifts the N + 1 sums into symbols for the relaxation; the MCP's F and dF/dz are the
+    translator's without lifting (to 1e-12) and numpy's; the relaxation's total derivative dF/dz is F's
+    Jacobian; the Hessian of its Lagrangian is sparse (180 structural nonzeros against 526); the solve agrees with
+    the numpy F."""
+    from benchmarks.mcplib import ehl_kost, ehl_kost_numpy
+    from sharedeq.reformulate import relax
+
+    N = 30
+    model = ehl_kost(N)
+    mcp, plain = mcp_from_pyomo(model), _translated(model)
+    assert mcp.aggregates is not None and mcp.aggregates.symbols.shape == (N + 1, 1) and plain.aggregates is None
+    rng = np.random.default_rng(2)
+    points = [np.clip(mcp.z0 + rng.uniform(0, 0.3, mcp.size), mcp.lb, mcp.ub) for _ in range(3)]
+    _same_function(mcp, plain, points)
+    aggregates = mcp.aggregates
+    lifted = ca.Function("lifted", [mcp.z], [ca.substitute(aggregates.lifted, aggregates.symbols,
+                                                           aggregates.definitions)])
+    jacobian = ca.Function("J", [mcp.z], [ca.jacobian(mcp.F, mcp.z)])
+    nlp, plain_nlp = relax(mcp), relax(plain)
+    for z in points:
+        scale = np.abs(ehl_kost_numpy(z, N)).max()
+        assert np.abs(mcp.evaluate(z) - ehl_kost_numpy(z, N)).max() <= 1e-12 * scale
+        assert np.abs(np.asarray(lifted(z)).ravel() - mcp.evaluate(z)).max() <= 1e-12 * scale
+        J = jacobian(z).full()
+        assert np.abs(nlp.dF_dz(z).toarray() - J).max() <= 1e-12 * np.abs(J).max()
+    assert nlp.hess_lag.sparsity_out(0).nnz() == 180 and plain_nlp.hess_lag.sparsity_out(0).nnz() == 526
+    z, residual = solve(mcp)
+    assert z.shape == (N + 1,) and residual <= TOL
+    assert np.abs(np.clip(z - ehl_kost_numpy(z, N), mcp.lb, mcp.ub) - z).max() <= TOL

@@ -172,3 +172,29 @@ def test_an_aggregate_shared_unnamed_by_all_objectives_is_one_node():
     x_named = named.variables.set_index("variable")["value"]
     x_inline = inline.variables.set_index("variable")["value"]
     assert len(x_inline) == 60 and np.allclose(x_named.loc[x_inline.index], x_inline, atol=1e-7)
+
+
+def test_dense_aggregates_in_nonlinear_operations_are_lifted():
+    """With ``lift_aggregates``: a long sum S (and H = 1 + S/2, a linear combination of it) becomes a symbol where
+    it enters a nonlinear operation (H**3, x1*H, exp(S)), once each however often it is used, and stays a sum
+    where it is used linearly (3*H - S); substituting the definitions gives back the same values."""
+    m = model(20)
+    S = sum(m.x[i] for i in m.I)
+    H = 1 + S / 2
+    exprs = [H ** 3 + (3 * H - S), m.x[1] * H + pyo.exp(S), H ** 3]
+    syms = {id(v): ca.SX.sym(v.name) for v in m.x.values()}
+    lifting = Translator(lambda v: syms[id(v)], lambda expr, body: body, lift_aggregates=True)
+    out = ca.vertcat(*(lifting(e) for e in exprs))
+    assert len(lifting.aggregates) == 2            # H and S (H**3 twice and x1*H share H's symbol)
+    y, h = (ca.vertcat(*c) for c in zip(*lifting.aggregates, strict=True))
+    x = ca.vertcat(*syms.values())
+    assert ca.depends_on(out[0], y[0]) and not ca.depends_on(out[0], y[1])
+    plain = ca.substitute(out, y, h)
+    point = np.linspace(0.1, 0.5, 20)
+    s = point.sum()
+    expected = [(1 + s / 2) ** 3 + (3 * (1 + s / 2) - s), point[0] * (1 + s / 2) + math.exp(s), (1 + s / 2) ** 3]
+    assert np.allclose(np.asarray(ca.Function("f", [x], [plain])(point)).ravel(), expected, rtol=1e-14)
+    # rows 0 and 2 depend on the 20 variables through y_H only nonlinearly: the Hessian of sum(out) in (x, y)
+    # has no x-x block
+    hessian = ca.hessian(ca.sum1(out[[0, 2]]), ca.vertcat(x, y))[0]
+    assert hessian[:20, :20].nnz() == 0
