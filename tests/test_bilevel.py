@@ -119,3 +119,20 @@ def test_bad_declarations_are_refused_in_the_models_names():
     m.profit = pyo.Objective(expr=m.qL, sense=pyo.maximize)
     with pytest.raises(sq.ModelError, match="contradicts Objective profit"):
         game.set_leader(m.profit, m.qL, sense="min")
+
+
+def test_leader_constraints_no_equilibrium_can_meet_are_proven_infeasible():
+    """The follower's best response to ``qL`` in [0, 10] is ``q = max(0, (9 - qL) / 2)``, so ``qL + q <= 10``:
+    a leader constraint ``qL + q >= 30`` holds at no equilibrium."""
+    m = pyo.ConcreteModel()
+    m.qL = pyo.Var(bounds=(0, 10), initialize=0.0)
+    m.q = pyo.Var(bounds=(0, None), initialize=0.0)
+    m.demand = pyo.Constraint(expr=m.qL + m.q >= 30)
+    price = A - B * (m.qL + m.q)
+    game = Bilevel(m, name="impossible")
+    game.set_leader((price - C) * m.qL, m.qL, [m.demand], sense="max")
+    game.add_follower("firm", -(price - C) * m.q, m.q)
+    sol = game.solve()
+    assert not sol.converged
+    assert sol.status == "not converged"
+    assert "no equilibrium satisfies the side constraints (proven" in sol.summary()
