@@ -15,8 +15,9 @@ values when the translation runs).
 With ``lift_aggregates=True`` it also lifts, on its own, every *dense aggregate* that enters a nonlinear operation:
 a long sum (more than ``_SHORT`` terms) and any linear combination of one (``H = c + k + S/pi``) becomes a symbol
 ``y`` where it is an operand of a product of two expressions, a quotient, a power or a function; its linear uses
-keep the sum. ``aggregates`` lists the pairs ``(y, h)``. The Hessian of ``F(z, y)`` then has no dense block
-(``y - h(z)`` is linear), which is what makes the relaxation of MCPLIB's ``ehl_kost`` cheap to differentiate.
+keep the sum. ``aggregates`` lists the pairs ``(y, h)``. The Hessian of ``F(z, y)`` then has no dense block, and
+that of ``y - h(z)`` none either when ``h`` is linear (MCPLIB's ``ehl_kost``: the Hessian of its relaxation
+goes from 5,251 structural nonzeros and 1.25 million SX nodes to 600 and 7,729).
 """
 
 from __future__ import annotations
