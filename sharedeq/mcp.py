@@ -57,7 +57,10 @@ class MCP:
     otherwise). ``pyomo_vars`` holds the Pyomo variable of
     each component (None for multipliers and aggregates), ``lifted`` the indices of aggregate components and
     ``outputs`` the agents' objectives as SX, for reporting. ``aggregates`` (optional): dense subexpressions of
-    ``F`` that the relaxation may treat as variables (:class:`Aggregates`).
+    ``F`` that the relaxation may treat as variables (:class:`Aggregates`); ``polynomial_jacobian`` (optional):
+    ``(rows, J, linear)``, rows of ``F`` that are polynomials of degree <= 2, their ``dF/dz`` as an SX matrix
+    built from the coefficients, which the relaxation uses instead of differentiating those rows, and which of
+    them are linear (no second derivatives).
     """
 
     z: ca.SX
@@ -70,6 +73,7 @@ class MCP:
     pyomo_vars: list = field(default_factory=list)
     lifted: list = field(default_factory=list)
     aggregates: Aggregates | None = None
+    polynomial_jacobian: tuple | None = None
 
     @property
     def size(self) -> int:
@@ -412,10 +416,11 @@ def mcp_from_pyomo(model) -> MCP:
     for k, (cc, pair, which) in enumerate(zip(conditions, sides, choice, strict=True)):
         sign, shift, lb[k], ub[k] = _mpec_pair(cc, pair[which], pair[1 - which])
         rows.append((pair[1 - which].body, sign, shift))
-    F, aggregates = _mpec_function(conditions, rows, z, column)
+    F, aggregates, jacobian = _mpec_function(conditions, rows, z, column)
     z0 = np.array([0.0 if var.value is None else float(var.value) for var in variables])
     return MCP(z, F, lb, ub, np.clip(z0, lb, ub), plain_pairs(names, equations, F, z),
-               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables, aggregates=aggregates)
+               outputs={"objectives": {}, "objective_vars": {}}, pyomo_vars=variables, aggregates=aggregates,
+               polynomial_jacobian=jacobian)
 
 
 def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = True, lift: bool = True):
@@ -432,8 +437,9 @@ def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = 
     Complementarity component is not such a polynomial, the component's later rows go to the translator
     directly (the rows of one component usually have one shape, and reading a nonlinear row twice costs).
 
-    Returns ``(F, aggregates)``: ``F`` in ``z`` alone, and with ``lift=True`` the dense aggregates that the
-    translator lifted out of nonlinear operations (:class:`Aggregates`; None when there are none).
+    Returns ``(F, aggregates, jacobian)``: ``F`` in ``z`` alone; with ``lift=True`` the dense aggregates that the
+    translator lifted out of nonlinear operations (:class:`Aggregates`; None when there are none); the rows read
+    as polynomials and their ``dF/dz`` (:attr:`MCP.polynomial_jacobian`; None when there are none).
     """
     from sharedeq.translate import Translator
 
@@ -473,11 +479,12 @@ def _mpec_function(conditions, rows, z: ca.SX, column: dict, polynomial: bool = 
     if translated:
         F[list(translated)] = ca.vertcat(*(ca.SX(r) for r in translated.values()))
     F = ca.densify(F)
+    jacobian = polynomials.jacobian(z, n) if polynomials.constant else None
     if not translate.aggregates:
-        return F, None
+        return F, None, jacobian
     symbols, definitions = (list(column) for column in zip(*translate.aggregates, strict=True))
     definitions, (plain,) = ca.substitute_inplace(symbols, definitions, [F], False)
-    return plain, Aggregates(ca.vertcat(*symbols), ca.vertcat(*definitions), F)
+    return plain, Aggregates(ca.vertcat(*symbols), ca.vertcat(*definitions), F), jacobian
 
 
 def _unpaired(var, cc) -> str:
@@ -552,6 +559,24 @@ class _Polynomials:
         linear = [(var_map[i], float(c)) for i, c in repn.linear.items()]
         quadratic = [(var_map[i], var_map[j], float(c)) for (i, j), c in (repn.quadratic or {}).items()]
         return linear, quadratic, float(repn.constant)
+
+    def jacobian(self, z: ca.SX, n: int) -> tuple[np.ndarray, ca.SX, np.ndarray]:
+        """The rows read, their ``dF/dz = A + B dw/dz``, with ``dw_p/dz_i = z_j`` and ``dw_p/dz_j = z_i`` for
+        ``w_p = z_i z_j`` (``2 z_i`` when ``i = j``): no symbolic differentiation; and which of them are linear."""
+        n_z = int(z.shape[0])
+        rows, cols, coefs = self.linear
+        J = ca.SX(_sparse_dm(rows, cols, coefs, (n, n_z)))
+        if self.products:
+            pairs = np.array(list(self.products), dtype=int)
+            i, j = pairs[:, 0], pairs[:, 1]
+            off = np.flatnonzero(i != j)
+            p = np.r_[np.arange(len(pairs)), off]
+            columns = np.r_[i, j[off]]
+            values = ca.vertcat(sx_take(z, j) * ca.DM(np.where(i == j, 2.0, 1.0)), sx_take(z, i[off]))
+            dw = ca.SX.triplet(p.tolist(), columns.tolist(), values, len(pairs), n_z)
+            J = J + ca.mtimes(_sparse_dm(*self.quadratic, (n, len(pairs))), dw)
+        read = np.array(sorted(self.constant), dtype=int)
+        return read, J[read.tolist(), :], ~np.isin(read, self.quadratic[0])
 
     def sx(self, z: ca.SX, n: int) -> ca.SX:
         """``A z + B w + c`` (rows not read: structural zeros)."""

@@ -155,7 +155,14 @@ def relax(mcp: MCP) -> RelaxedNLP:
         residual[idx_minus] = residual[idx_minus] + s_minus
     dense = mcp.pairs["dense"].to_numpy() \
         if aggregates is None else dense_row_mask(aggregates.lifted, ca.vertcat(mcp.z, y))
-    local_rows = np.flatnonzero(lead & ~dense)
+    # local rows whose dF/dz the MCP knows (polynomials read off their coefficients) first, then the others
+    known_rows, known_jacobian, known_linear = (np.zeros(0, dtype=int), None, None) \
+        if mcp.polynomial_jacobian is None else mcp.polynomial_jacobian
+    known, linear = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    known[known_rows] = True
+    linear[known_rows[known_linear]] = True
+    known_local = np.flatnonzero(lead & ~dense & known)
+    local_rows = np.r_[known_local, np.flatnonzero(lead & ~dense & ~known)].astype(int)
     dense_rows = np.flatnonzero(lead & dense)
     z = mcp.z
     k_plus, k_minus = np.flatnonzero(plus >= 0), np.flatnonzero(minus >= 0)
@@ -177,14 +184,24 @@ def relax(mcp: MCP) -> RelaxedNLP:
     f = ca.sum1(products) if products.shape[0] else ca.SX(0)
 
     eps = ca.SX.sym("eps")
-    jac_local = ca.jacobian(g_local, x)
+    jac_local = ca.jacobian(sx_take(g_local, np.arange(known_local.size, int(g_local.shape[0]))), x)
+    if known_local.size:
+        position = np.full(n, -1)
+        position[known_rows] = np.arange(known_rows.size)
+        slack = [(r, plus[k] - n, -1.0) for r, k in enumerate(known_local) if plus[k] >= 0] + \
+                [(r, minus[k] - n, 1.0) for r, k in enumerate(known_local) if minus[k] >= 0]
+        slack_block = ca.DM.triplet([t[0] for t in slack], [t[1] for t in slack], [t[2] for t in slack],
+                                    known_local.size, int(x.shape[0]) - n)
+        jac_local = ca.vertcat(ca.horzcat(known_jacobian[position[known_local].tolist(), :], slack_block), jac_local)
     # one reverse sweep per dense row: casadi's Jacobian of the stacked dense rows costs about 4x more (colouring)
     jac_dense = ca.vertcat(*(ca.jacobian(g_dense[i], x) for i in range(g_dense.shape[0]))) if g_dense.shape[0] \
         else ca.SX(0, x.shape[0])
     jac = ca.vertcat(jac_local[:n_loc, :], jac_dense, jac_local[n_loc:, :])
     sigma = ca.SX.sym("lam_f")
     lam_g = ca.SX.sym("lam_g", g.shape[0])
-    hess, _ = ca.hessian(sigma * f + ca.dot(lam_g, g), x)
+    curved = np.flatnonzero(~linear[local_rows[:known_local.size]])     # linear rows add nothing to the Hessian
+    curved = np.r_[curved, np.arange(known_local.size, int(g.shape[0]))].astype(int)
+    hess, _ = ca.hessian(sigma * f + ca.dot(sx_take(lam_g, curved), sx_take(g, curved)), x)
     jac_g = ca.Function("nlp_jac_g", [x, eps], [g, jac], ["x", "p"], ["g", "jac_g_x"])
     hess_lag = ca.Function("nlp_hess_l", [x, eps, sigma, lam_g], [ca.triu(hess)],
                            ["x", "p", "lam_f", "lam_g"], ["hess_gamma_x_x"])

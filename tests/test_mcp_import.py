@@ -304,6 +304,7 @@ def test_a_sparse_lcp_is_read_as_its_matrix():
     jac = ca.Function("J", [mcp.z], [ca.jacobian(mcp.F, mcp.z)])(points[0]).full()
     assert np.array_equal(jac != 0, M.toarray() != 0) and np.allclose(jac, M.toarray(), rtol=0, atol=1e-15)
     _same_function(mcp, _translated(model), points)
+    _relaxation_derivatives_are_exact(mcp, points)
     z, residual = solve(mcp)
     w = M @ z + q
     assert residual <= TOL and z.min() >= -1e-10 and w.min() >= -1e-8 and abs(z @ w) <= 1e-6
@@ -351,6 +352,28 @@ def test_quadratic_and_mixed_rows():
     for z in points:
         assert np.allclose(mcp.evaluate(z), numpy_F(z), rtol=1e-14, atol=1e-14)
     _same_function(mcp, _translated(m), points)
+    _relaxation_derivatives_are_exact(mcp, points)
+
+
+def _relaxation_derivatives_are_exact(mcp, points):
+    """The relaxation's Jacobian (polynomial rows from their coefficients) and Hessian of the Lagrangian (linear
+    rows left out) equal casadi's derivatives of its own g and Lagrangian, at ``points`` with random slacks and
+    multipliers."""
+    from sharedeq.reformulate import relax
+
+    nlp = relax(mcp)
+    assert mcp.polynomial_jacobian is not None
+    lam_g = ca.SX.sym("lam_g", nlp.g.shape[0])
+    reference = ca.Function("ref", [nlp.x, lam_g], [ca.jacobian(nlp.g, nlp.x),
+                                                     ca.triu(ca.hessian(0.5 * nlp.f + ca.dot(lam_g, nlp.g), nlp.x)[0])])
+    rng = np.random.default_rng(4)
+    for z in points:
+        x = rng.uniform(0, 1, nlp.x.shape[0])
+        x[: mcp.size] = z
+        lam = rng.uniform(-1, 1, nlp.g.shape[0])
+        jac, hess = (m.full() for m in reference(x, lam))
+        assert np.abs(nlp.jac_g(x, 0.0)[1].full() - jac).max() <= 1e-12 * max(1.0, np.abs(jac).max())
+        assert np.abs(nlp.hess_lag(x, 0.0, 0.5, lam).full() - hess).max() <= 1e-12 * max(1.0, np.abs(hess).max())
 
 
 def test_polynomial_rows_refuse_bad_input_by_name():
