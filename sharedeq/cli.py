@@ -37,16 +37,23 @@ BUILDER = "build_problem"
 MODEL_BUILDER = "build_model"
 
 
+def load_builder(path):
+    """The module at ``path`` and its ``build_problem`` (a clear error when it has none)."""
+    with _user_code(path):
+        module = load_module(path)
+    build = getattr(module, BUILDER, None)
+    if build is None:
+        raise ModelError(f"{path} defines no {BUILDER}(): a model file must define {BUILDER}(**kwargs) "
+                         f"returning a sharedeq.EquilibriumProblem")
+    return module, build
+
+
 def load_problem(path, kwargs=None, mode=None):
     """Import the module at ``path`` and call its ``build_problem(**kwargs)``; it must return an EquilibriumProblem."""
     from sharedeq.problem import EquilibriumProblem
 
     with _user_code(path):
-        module = load_module(path)
-        build = getattr(module, BUILDER, None)
-        if build is None:
-            raise ModelError(f"{path} defines no {BUILDER}(): a model file must define {BUILDER}(**kwargs) "
-                             f"returning a sharedeq.EquilibriumProblem")
+        _, build = load_builder(path)
         problem = build(**_arguments(build, kwargs, mode))
     if not isinstance(problem, EquilibriumProblem):
         raise ModelError(f"{path}: {BUILDER}() returned {_kind(problem)}, not a sharedeq.EquilibriumProblem "

@@ -436,14 +436,9 @@ def _literal(text):
 def _model_builder(path, by_value=True):
     """The ``build_problem`` of the model file at ``path``; ``by_value``: shipped to Dask workers by value, so
     that they need not be able to import the file."""
-    from sharedeq.cli import BUILDER, _user_code, load_module
+    from sharedeq.cli import load_builder
 
-    with _user_code(path):
-        module = load_module(path)
-    build = getattr(module, BUILDER, None)
-    if build is None:
-        raise ModelError(f"{path} defines no {BUILDER}(): a model file must define {BUILDER}(**kwargs) "
-                         f"returning a sharedeq.EquilibriumProblem")
+    module, build = load_builder(path)
     if by_value and getattr(build, "__module__", None) == module.__name__:
         try:
             import cloudpickle
