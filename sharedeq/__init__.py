@@ -36,7 +36,7 @@ _EXPORTS = {
     "best_response_check": "verify", "kkt_check": "verify", "second_order_check": "verify",
 }
 __all__ = sorted([*_EXPORTS, "ModelError", "SolverUnavailable"])
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 class _Package(types.ModuleType):
