@@ -184,7 +184,10 @@ def relax(mcp: MCP) -> RelaxedNLP:
     f = ca.sum1(products) if products.shape[0] else ca.SX(0)
 
     eps = ca.SX.sym("eps")
-    jac_local = ca.jacobian(sx_take(g_local, np.arange(known_local.size, int(g_local.shape[0]))), x)
+    jac_local = _local_jacobian(x, mcp.F if aggregates is None else aggregates.lifted, n, n_plus + n_minus, n_y,
+                                local_rows[known_local.size:], plus, minus, np.r_[k_plus, k_minus],
+                                np.r_[plus[k_plus], minus[k_minus]],
+                                np.r_[np.ones(k_plus.size), -np.ones(k_minus.size)], np.r_[lb[k_plus], ub[k_minus]])
     if known_local.size:
         position = np.full(n, -1)
         position[known_rows] = np.arange(known_rows.size)
@@ -199,9 +202,10 @@ def relax(mcp: MCP) -> RelaxedNLP:
     jac = ca.vertcat(jac_local[:n_loc, :], jac_dense, jac_local[n_loc:, :])
     sigma = ca.SX.sym("lam_f")
     lam_g = ca.SX.sym("lam_g", g.shape[0])
-    curved = np.flatnonzero(~linear[local_rows[:known_local.size]])     # linear rows add nothing to the Hessian
-    curved = np.r_[curved, np.arange(known_local.size, int(g.shape[0]))].astype(int)
-    hess, _ = ca.hessian(sigma * f + ca.dot(sx_take(lam_g, curved), sx_take(g, curved)), x)
+    hess = _lagrangian_hessian(x, g, lam_g, sigma, n, n_plus + n_minus, n_y, np.r_[k_plus, k_minus],
+                               np.r_[plus[k_plus], minus[k_minus]], np.r_[np.ones(k_plus.size), -np.ones(k_minus.size)],
+                               np.flatnonzero(~linear[local_rows[:known_local.size]]),
+                               np.arange(known_local.size, n_loc + int(g_dense.shape[0])))
     jac_g = ca.Function("nlp_jac_g", [x, eps], [g, jac], ["x", "p"], ["g", "jac_g_x"])
     hess_lag = ca.Function("nlp_hess_l", [x, eps, sigma, lam_g], [ca.triu(hess)],
                            ["x", "p", "lam_f", "lam_g"], ["hess_gamma_x_x"])
@@ -217,3 +221,54 @@ def relax(mcp: MCP) -> RelaxedNLP:
     return RelaxedNLP(x, f, g, eps, jac_g, hess_lag, lbx, ubx, n_equations, n, plus, minus, row_of_pair,
                       aggregate_index=n + n_plus + n_minus + np.arange(n_y),
                       aggregate_rows=n_equations - n_y + np.arange(n_y), aggregate_values=values)
+
+
+def _lagrangian_hessian(x, g, lam_g, sigma, n_z, n_slacks, n_y, product_z, product_slack, product_sign,
+                        curved_known, curved_rest) -> ca.SX:
+    """Hessian in ``x = [z; s+; s-; y]`` of ``sigma f + lam_g . g``, built in two parts.
+
+    The equations are linear in the slacks, so their curvature lives in the ``(z, y)`` block: ``ca.hessian`` of
+    ``lam . g`` over the curved equation rows only (linear rows add nothing), in ``(z, y)`` only. The products
+    ``sign_k (z_k - bound_k) s_k`` (objective ``f`` = their sum) are bilinear: ``d2/dz_k ds_k = sign_k (sigma +
+    lam_k)``, written down directly (casadi's Hessian over all of ``x`` took 1.04 s, over ``(z, y)`` 0.49 s,
+    Fisher 500 x 100).
+    """
+    n_x = int(x.shape[0])
+    n_equations = int(g.shape[0]) - product_z.size
+    curved = np.r_[curved_known, curved_rest].astype(int)
+    zy = np.r_[np.arange(n_z), n_z + n_slacks + np.arange(n_y)].astype(int)
+    hess_zy, _ = ca.hessian(ca.dot(sx_take(lam_g, curved), sx_take(g, curved)), sx_take(x, zy))
+    place = ca.DM.triplet(zy.tolist(), list(range(zy.size)), [1.0] * zy.size, n_x, zy.size)
+    hess = ca.mtimes(ca.mtimes(place, hess_zy), place.T)
+    if product_z.size:
+        weight = (sigma + sx_take(lam_g, n_equations + np.arange(product_z.size))) * ca.DM(product_sign)
+        rows, cols = np.r_[product_z, product_slack].tolist(), np.r_[product_slack, product_z].tolist()
+        hess = hess + ca.SX.triplet(rows, cols, ca.vertcat(weight, weight), n_x, n_x)
+    return hess
+
+
+def _local_jacobian(x, F, n_z, n_slacks, n_y, rows, plus, minus, product_z, product_slack, product_sign,
+                    product_bound) -> ca.SX:
+    """Jacobian in ``x = [z; s+; s-; y]`` of the local rows ``F_k - s+_k + s-_k`` (``k`` in ``rows``) stacked
+    over the products ``sign_i (z_i - bound_i) s_i``.
+
+    Only ``dF/d(z, y)`` needs casadi; the slack columns (``-1``, ``+1``) and the products' derivatives
+    (``sign_i s_i`` in ``z_i``, ``sign_i (z_i - bound_i)`` in ``s_i``) are written down directly (casadi's
+    colouring of all of ``x`` took 0.71 s where ``(z, y)`` takes 0.49 s, Fisher 500 x 100).
+    """
+    n_x = int(x.shape[0])
+    zy = np.r_[np.arange(n_z), n_z + n_slacks + np.arange(n_y)].astype(int)
+    place = ca.DM.triplet(zy.tolist(), list(range(zy.size)), [1.0] * zy.size, n_x, zy.size)
+    jac_F = ca.mtimes(ca.jacobian(sx_take(F, rows), sx_take(x, zy)), place.T)
+    slack = [(r, plus[k], -1.0) for r, k in enumerate(rows) if plus[k] >= 0] + \
+            [(r, minus[k], 1.0) for r, k in enumerate(rows) if minus[k] >= 0]
+    jac_F = jac_F + ca.DM.triplet([t[0] for t in slack], [t[1] for t in slack], [t[2] for t in slack],
+                                  len(rows), n_x)
+    sign = ca.DM(product_sign)
+    derivative_z = sign * sx_take(x, product_slack)
+    derivative_s = sign * (sx_take(x, product_z) - ca.DM(product_bound))
+    n_products = product_z.size
+    jac_products = ca.SX.triplet(np.r_[np.arange(n_products), np.arange(n_products)].astype(int).tolist(),
+                                 np.r_[product_z, product_slack].astype(int).tolist(),
+                                 ca.vertcat(derivative_z, derivative_s), n_products, n_x)
+    return ca.vertcat(jac_F, jac_products)
