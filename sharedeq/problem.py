@@ -179,10 +179,10 @@ class EquilibriumProblem:
         usual way to keep one objective per agent in a model that has a planner's objective active). Vars and
         Constraints of sub-blocks count; constraints that are declared shared are not the agent's own.
         """
-        name = str(name if name is not None else block.local_name)
         if not isinstance(block, BlockData):
-            raise ModelError(f"add_agent_block('{name}'): expected a Pyomo block, got {_describe(block)}; for an "
-                             f"indexed Block use add_agents")
+            raise ModelError(f"add_agent_block: expected a Pyomo block, got {_describe(block)}; for an indexed "
+                             f"Block use add_agents")
+        name = str(name if name is not None else block.local_name)
         objective = _block_objective(block, name, objective)
         variables = list(block.component_data_objects(pyo.Var, descend_into=True))
         constraints = list(block.component_data_objects(pyo.Constraint, active=True, descend_into=True))
@@ -200,6 +200,9 @@ class EquilibriumProblem:
             items = list(_as_iterable(blocks))
         if not items:
             raise ModelError("add_agents: no blocks given (an empty indexed Block?)")
+        wrong = next((item for item in items if not isinstance(item, BlockData)), None)
+        if wrong is not None:          # checked first, so that no agent of the call is declared
+            raise ModelError(f"add_agents: expected Pyomo blocks, got {_describe(wrong)}")
         return [self.add_agent_block(b, sense=sense, objective=objective(b) if callable(objective) else objective)
                 for b in items]
 

@@ -54,6 +54,12 @@ def test_objective_override_by_name_and_by_function():
         sq.EquilibriumProblem(m).add_agent_block(m.gen[2], objective="gain")
     with pytest.raises(sq.ModelError, match="use add_agents"):
         sq.EquilibriumProblem(m).add_agent_block(m.gen)
+    with pytest.raises(sq.ModelError, match="expected Pyomo blocks, got 3"):
+        sq.EquilibriumProblem(m).add_agents([m.gen[2], 3])
+    with pytest.raises(sq.ModelError, match="add_agent_block: expected a Pyomo block, got 3"):
+        sq.EquilibriumProblem(m).add_agent_block(3)
+    with pytest.raises(sq.ModelError, match="no blocks given"):
+        sq.EquilibriumProblem(m).add_agents([])
 
 
 def _closed_form_ve(cap):
