@@ -50,7 +50,8 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 
-from sharedeq.backends.casadi_ipopt import POLISH_OPTIONS, RELAX_OPTIONS, WARM_OPTIONS
+from sharedeq.backends.base import RawResult
+from sharedeq.backends.casadi_ipopt import POLISH_OPTIONS, RELAX_OPTIONS, WARM_OPTIONS, run_nlpsol
 from sharedeq.errors import ModelError
 from sharedeq.kkt import build_mcp
 from sharedeq.newton import newton_polish
@@ -586,7 +587,7 @@ class _ScholtesNLP:
         self.user_options = dict(options or {})
         self._solvers = {}
 
-    def solve(self, stage, x0, lbx, ubx, eps, lam_x=None, lam_g=None):
+    def solve(self, stage, x0, lbx, ubx, eps, lam_x=None, lam_g=None) -> RawResult:
         if stage not in self._solvers:
             base = {"relax": {**RELAX_OPTIONS, **MPEC_OPTIONS},
                     "warm": {**RELAX_OPTIONS, **WARM_OPTIONS, **MPEC_OPTIONS},
@@ -594,17 +595,9 @@ class _ScholtesNLP:
             opts = {"ipopt": {**base, **self.user_options}, "print_time": False, "error_on_fail": False,
                     **self.functions}
             self._solvers[stage] = ca.nlpsol(f"mpec_{stage}", "ipopt", self.problem, opts)
-        solver = self._solvers[stage]
         lbg = np.r_[np.zeros(self.n_equations), np.full(self.n_products, -np.inf), self.side_lo]
         ubg = np.r_[np.zeros(self.n_equations), np.full(self.n_products, eps), self.side_up]
-        args = {"x0": x0, "lbx": lbx, "ubx": ubx, "lbg": lbg, "ubg": ubg, "p": eps}
-        if lam_x is not None:
-            args.update(lam_x0=lam_x, lam_g0=lam_g)
-        begin = time.perf_counter()
-        out = solver(**args)
-        stats = solver.stats()
-        return (np.asarray(out["x"]).ravel(), np.asarray(out["lam_x"]).ravel(), np.asarray(out["lam_g"]).ravel(),
-                stats["return_status"], int(stats.get("iter_count", 0)), time.perf_counter() - begin)
+        return run_nlpsol(self._solvers[stage], x0, lbx, ubx, lbg, ubg, eps, lam_x, lam_g)
 
 
 def _start_points(mcp, starts, seed, extra):
@@ -652,9 +645,9 @@ def _local_run(mpec: _MPEC, solver: _ScholtesNLP, z0, tol, steps, label):
     for eps in MPEC_EPS:
         raw = solver.solve("relax" if lam_x is None else "warm", x, nlp.lbx, nlp.ubx, eps, lam_x, lam_g)
         steps.append(_row(f"MPEC relaxation eps={eps:g} from the {label}", raw, mcp))
-        if not np.all(np.isfinite(raw[0])):
+        if not np.all(np.isfinite(raw.x)):
             return None
-        x, lam_x, lam_g = raw[0], raw[1], raw[2]
+        x, lam_x, lam_g = raw.x, raw.lam_x, raw.lam_g
     lbx, ubx = nlp.active_set_bounds(mcp, x)
     x_piece, value, lam_x = _piece(mpec, solver, x, lbx, ubx, steps, label)
     if x_piece is not None:         # else (a derivative undefined on the piece, say) Newton from the relaxed point
@@ -677,9 +670,9 @@ def _piece(mpec, solver, x, lbx, ubx, steps, label):
     raw = solver.solve("piece", np.clip(x, lbx, ubx), lbx, ubx, 1.0)
     row = _row(f"piece (active set fixed) from the {label}", raw, mpec.mcp)
     steps.append(row)
-    if raw[3] not in ("Solve_Succeeded", "Solved_To_Acceptable_Level") or not row["residual"] <= PIECE_TOL:
+    if raw.status not in ("Solve_Succeeded", "Solved_To_Acceptable_Level") or not row["residual"] <= PIECE_TOL:
         return None, np.inf, None
-    return raw[0], mpec.sign * mpec.value(raw[0][: mpec.nlp.n_z]), raw[1]
+    return raw.x, mpec.sign * mpec.value(raw.x[: mpec.nlp.n_z]), raw.lam_x
 
 
 def _neighbouring_pieces(mpec, solver, x, lbx, ubx, value, lam_x, steps, label, tries=10):
@@ -737,9 +730,10 @@ def _mcp_residual(mcp, z) -> float:
 
 
 def _row(name, raw, mcp) -> dict:
-    x, _, _, status, iterations, seconds = raw
-    return {"step": name, "ipopt_status": status, "iterations": iterations,
-            "residual": _mcp_residual(mcp, x[: mcp.size]) if np.all(np.isfinite(x)) else np.inf, "seconds": seconds}
+    x = raw.x
+    return {"step": name, "ipopt_status": raw.status, "iterations": raw.iterations,
+            "residual": _mcp_residual(mcp, x[: mcp.size]) if np.all(np.isfinite(x)) else np.inf,
+            "seconds": raw.seconds}
 
 
 # ---------------------------------------------------------------------- the answer

@@ -84,16 +84,20 @@ class CasadiIpopt:
 
     def solve(self, stage, x0, lbx, ubx, eps, lam_x0=None, lam_g0=None) -> RawResult:
         """One Ipopt run; ``stage`` is 'relax' (cold), 'warm' (warm-started relaxation) or 'polish'."""
-        solver = self._solver(stage)
         lbg, ubg = self.nlp.bounds_g(eps)
-        args = {"x0": x0, "lbx": lbx, "ubx": ubx, "lbg": lbg, "ubg": ubg, "p": eps}
-        if lam_x0 is not None:
-            args.update(lam_x0=lam_x0, lam_g0=lam_g0)
-        start = time.perf_counter()
-        out = solver(**args)
-        stats = solver.stats()
-        return RawResult(x=np.asarray(out["x"]).ravel(), lam_x=np.asarray(out["lam_x"]).ravel(),
-                         lam_g=np.asarray(out["lam_g"]).ravel(), status=stats["return_status"],
-                         success=bool(stats["success"]), iterations=int(stats.get("iter_count", 0)),
-                         seconds=time.perf_counter() - start)
+        return run_nlpsol(self._solver(stage), x0, lbx, ubx, lbg, ubg, eps, lam_x0, lam_g0)
+
+
+def run_nlpsol(solver, x0, lbx, ubx, lbg, ubg, p, lam_x0=None, lam_g0=None) -> RawResult:
+    """One call of a casadi ``nlpsol`` (warm-started when ``lam_x0`` is given), read into a :class:`RawResult`."""
+    args = {"x0": x0, "lbx": lbx, "ubx": ubx, "lbg": lbg, "ubg": ubg, "p": p}
+    if lam_x0 is not None:
+        args.update(lam_x0=lam_x0, lam_g0=lam_g0)
+    start = time.perf_counter()
+    out = solver(**args)
+    stats = solver.stats()
+    return RawResult(x=np.asarray(out["x"]).ravel(), lam_x=np.asarray(out["lam_x"]).ravel(),
+                     lam_g=np.asarray(out["lam_g"]).ravel(), status=stats["return_status"],
+                     success=bool(stats["success"]), iterations=int(stats.get("iter_count", 0)),
+                     seconds=time.perf_counter() - start)
 
