@@ -99,13 +99,21 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
                   delta: float = 1e-14, mcp_tol: float = 1e-8) -> NewtonResult:
     """Solve ``F_I(z) = 0`` with the active pairs at their bounds, starting from the relaxed point ``x``; judge
     the result by the MCP's natural residual against ``mcp_tol``."""
+    return active_set_newton(mcp, nlp, x[: nlp.n_z], active_set(mcp, nlp, x), max_steps, tol, delta, mcp_tol)
+
+
+def active_set_newton(mcp: MCP, jacobian, z: np.ndarray, side: np.ndarray, max_steps: int = 30,
+                      tol: float = 1e-14, delta: float = 1e-14, mcp_tol: float = 1e-8) -> NewtonResult:
+    """Newton's method on ``F_I(z) = 0`` with the pairs where ``side`` is -1 / +1 held at their lower / upper
+    bound; ``jacobian`` has ``dF_dz(z)`` (:class:`~sharedeq.jacobian.MCPJacobian` or the relaxed NLP)."""
     start = time.perf_counter()
-    side = active_set(mcp, nlp, x)
-    z = x[: nlp.n_z].copy()
+    z = np.array(z, dtype=float)
+    side = np.where(mcp.lb == mcp.ub, -1, side)
     z[side < 0] = mcp.lb[side < 0]
     z[side > 0] = mcp.ub[side > 0]
     free = np.flatnonzero(side == 0)
-    _, first = np.unique(nlp.row_of_pair[free], return_index=True)    # identical functions once
+    leader = mcp.pairs["same_as"].to_numpy() if "same_as" in mcp.pairs else np.arange(mcp.size)
+    _, first = np.unique(leader[free], return_index=True)    # identical functions once
     pairs = free[first]
 
     def residual(z_):
@@ -121,7 +129,7 @@ def newton_polish(mcp: MCP, nlp: RelaxedNLP, x: np.ndarray, max_steps: int = 30,
             return result(NOT_FINITE, step)
         if norm <= tol * max(1.0, np.max(np.abs(z), initial=1.0)):
             return result(SOLVED, step)
-        J = nlp.dF_dz(z)[pairs][:, free].tocsc()
+        J = jacobian.dF_dz(z)[pairs][:, free].tocsc()
         if not np.all(np.isfinite(J.data)):
             return result(NOT_FINITE, step)
         dz = _step(J, F, delta)

@@ -279,6 +279,11 @@ class Solution:
     def iterations(self) -> int:
         return self.timings["iterations"]
 
+    @property
+    def method(self) -> str:
+        """How the point was computed: "interior point" (:mod:`sharedeq.interior`) or "relaxation" (Ipopt)."""
+        return "interior point" if self.backend == "interior point" else "relaxation"
+
     # ------------------------------------------------------------------ values
     def load(self) -> None:
         """Write the solution into the Pyomo model's variables (done automatically when converged)."""
@@ -497,7 +502,7 @@ class Solution:
         ``max_rows`` rows, with a note saying what was left out; :meth:`to_csv` and :meth:`to_json` write all.
         """
         lines = [self.headline] + [f"  {line}" for line in self.explanation()]
-        lines += [f"  {self.mcp.summary()}; {self.iterations} Ipopt iterations; "
+        lines += [f"  {self.mcp.summary()}; {self.iterations} iterations ({self.method}); "
                   f"KKT {self.timings.get('kkt', 0.0):.3f} s, solve {self.timings.get('solve', 0.0):.3f} s", ""]
         with pd.option_context("display.max_colwidth", 60, "display.float_format", "{:.6g}".format):
             for title, table in self._sections():
@@ -817,7 +822,7 @@ SCHEMA = {
                                                           "description": "scaled residual tolerance"}}},
         "residual": _number("the MCP's natural residual, max norm"),
         "scaled_residual": _number("the residual in the units of F"),
-        "iterations": {"type": "integer", "description": "Ipopt iterations, all steps"},
+        "iterations": {"type": "integer", "description": "iterations of the interior-point method and Ipopt, all steps"},
         "timings": {"type": "object", "additionalProperties": {"type": "number"},
                     "description": "seconds by stage: kkt, reformulate, solve, verify"},
         "steps": {"type": "array", "description": "what the solver did, one entry per step",
@@ -825,7 +830,7 @@ SCHEMA = {
                                                            "seconds"],
                             "properties": {"step": {"type": "string", "description": "the step"},
                                            "ipopt_status": {"type": "string", "description": "its outcome"},
-                                           "iterations": {"type": "integer", "description": "Ipopt iterations"},
+                                           "iterations": {"type": "integer", "description": "iterations of the step (interior point or Ipopt)"},
                                            "residual": _number("MCP residual after it"),
                                            "seconds": {"type": "number", "description": "its time"}}}},
         "variables": {

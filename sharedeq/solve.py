@@ -1,18 +1,22 @@
-"""The solving chain: problem -> MCP -> relaxed NLP -> Ipopt (tightening loop, polish) -> Solution.
+"""The solving chain: problem -> MCP -> interior point, else relaxed NLP -> Ipopt (tightening loop, polish) -> Solution.
 
 1. :func:`sharedeq.kkt.build_mcp` gathers every agent's KKT conditions.
-2. :func:`sharedeq.reformulate.relax` relaxes complementarity to ``(z - lb) s <= eps``.
-3. Ipopt solves the relaxation for a decreasing sequence of ``eps``, each run warm-started from the last.
+2. The MCP's Jacobian (:class:`sharedeq.jacobian.MCPJacobian`) and the primal-dual interior-point method on the
+   MCP itself (:mod:`sharedeq.interior`): one sparse LU per iteration, ended by the active-set Newton polish.
+   It solves monotone MCPs (games of convex agents in variational mode, most generalized-Nash ones, markets) in
+   a number of iterations that hardly grows with the size. When it stops without a solution, the chain goes on:
+3. :func:`sharedeq.reformulate.relax` relaxes complementarity to ``(z - lb) s <= eps``.
+4. Ipopt solves the relaxation for a decreasing sequence of ``eps``, each run warm-started from the last.
 4. The polish fixes the active set that the relaxation found and solves the remaining square system, which
    takes the residual from about ``sqrt(eps)`` to machine accuracy: Newton's method with a sparse LU
    (:mod:`sharedeq.newton`) after every relaxation step with ``eps <= newton_from`` (all of them by default; a
    failed attempt costs one sparse factorisation), and Ipopt on the square system as the fallback when Newton
    never succeeds.
-5. If the MCP is still unsolved (Ipopt can end every stage at a local infeasibility of the nonconvex relaxed
+6. If the MCP is still unsolved (Ipopt can end every stage at a local infeasibility of the nonconvex relaxed
    NLP: 16 % of random linear-quadratic games with shared constraints did), semismooth Newton on the
    Fischer-Burmeister equations (:mod:`sharedeq.semismooth`) is tried from the best point so far, the start, and
    three seeded random points in the bounds, until one solves it.
-6. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
+7. :class:`sharedeq.solution.Solution` maps the vector back to the user's names and checks every pair.
 
 Every step is recorded (``solution.steps``), so a failure says what was tried.
 """
@@ -27,6 +31,8 @@ import pandas as pd
 from sharedeq import progress
 from sharedeq.backends import get_backend
 from sharedeq.errors import ModelError
+from sharedeq.interior import interior_point
+from sharedeq.jacobian import MCPJacobian
 from sharedeq.kkt import build_mcp
 from sharedeq.mcp import MCP
 from sharedeq.newton import newton_polish
@@ -46,11 +52,13 @@ VERIFY_MAX_AGENT_VARIABLES = 500
 #: ... and certifies globally at most this many agents that are not convex quadratic (each takes milliseconds
 #: to a second: an enumeration, a branch and bound, or a multistart); above it they are judged locally.
 VERIFY_MAX_CERTIFIED = 200
+#: ``method`` of :func:`solve`: the interior-point method, then the relaxation if it fails; or either alone.
+METHODS = ("auto", "interior", "relaxation")
 
 
 def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift="auto", tol=1e-8,
           eps_schedule=EPS_SCHEDULE, polish=True, newton_from=NEWTON_FROM, verify="auto",
-          scaled_tol=SCALED_TOL, escapes=2, verbose=None) -> Solution:
+          scaled_tol=SCALED_TOL, escapes=2, verbose=None, method="auto") -> Solution:
     """Compute an equilibrium of ``problem`` (an :class:`~sharedeq.EquilibriumProblem`), or solve an :class:`MCP`.
 
     mode: "gne" (each agent its own multiplier per shared constraint), "ve" (one shared multiplier), or None
@@ -69,24 +77,28 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         ``VERIFY_MAX_AGENT_VARIABLES`` variables). Unverified KKT points say so in their status.
     escapes: at a verified KKT point where some agent can do better, how many times to solve again from those
         agents' better responses (:func:`_escape`).
+    method: "auto" (the interior-point method on the MCP, :mod:`sharedeq.interior`, then, if it stops without a
+        solution, the relaxation with Ipopt), "interior" (the interior-point method alone) or "relaxation" (Ipopt
+        on the relaxed NLP alone; ``options``, ``eps_schedule``, ``polish`` and ``newton_from`` apply to it).
     verbose: progress on stderr (:mod:`sharedeq.progress`): None a bar when stderr is a terminal and the solve
         lasts over a second, 0 none, 1 a bar always, 2 Ipopt's iteration log instead. Stages are logged at INFO on
         the logger "sharedeq" whatever ``verbose`` is.
     """
     if verbose is not None and verbose is not True and verbose >= 2:
         options = {"print_level": 5, **(options or {})}
+    if method not in METHODS:
+        raise ModelError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    chain = _Chain(backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method)
     if isinstance(problem, MCP):
         with progress.run("solve MCP", verbose):
-            return _solve_mcp(problem, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol)
+            return chain(None, problem, {"kkt": 0.0}, None, None)
     if not isinstance(problem, EquilibriumProblem):
         raise ModelError(f"solve() takes an EquilibriumProblem or an MCP, got {type(problem).__name__}")
     with progress.run(f"solve {problem.name}", verbose):
-        return _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_schedule, polish, newton_from,
-                              verify, scaled_tol, escapes)
+        return _solve_problem(problem, mode, weights, lift, verify, escapes, chain)
 
 
-def _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_schedule, polish, newton_from, verify,
-                   scaled_tol, escapes) -> Solution:
+def _solve_problem(problem, mode, weights, lift, verify, escapes, chain) -> Solution:
     """:func:`solve` for an equilibrium problem: KKT conditions, the chain, the agents' checks, the diagnosis."""
     progress.stage("KKT conditions")
     timings = {}
@@ -94,8 +106,7 @@ def _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_sche
     mcp = build_mcp(problem, mode=mode, weights=weights, lift=lift)
     timings["kkt"] = time.perf_counter() - start
     progress.done(f"{mcp.size} pairs")
-    solution = _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, eps_schedule, polish,
-                            newton_from, scaled_tol)
+    solution = chain(problem, mcp, timings, mode, weights)
     if solution.converged and (verify is True or verify == "auto" and _small_enough(problem, mcp)):
         start = time.perf_counter()
         progress.stage("agent checks")
@@ -105,9 +116,8 @@ def _solve_problem(problem, mode, weights, backend, options, lift, tol, eps_sche
         for _ in range(escapes):
             if solution.status != NOT_AN_EQUILIBRIUM:
                 break
-            solution = _escape(problem, mcp, solution, lambda: _solve_chain(
-                problem, mcp, {"kkt": timings["kkt"]}, mode, weights, backend, options, tol, eps_schedule, polish,
-                newton_from, scaled_tol))
+            solution = _escape(problem, mcp, solution, lambda: chain(problem, mcp, {"kkt": timings["kkt"]}, mode,
+                                                                       weights))
     if not solution.converged:
         from sharedeq.diagnose import diagnose
 
@@ -160,28 +170,52 @@ def _escape(problem, mcp, solution, resolve) -> Solution:
     return retry
 
 
-def _solve_mcp(mcp, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol) -> Solution:
-    """A plain MCP (:meth:`MCP.from_pyomo`, :meth:`EquilibriumProblem.mcp`): the same chain, no agents to judge."""
-    return _solve_chain(None, mcp, {"kkt": 0.0}, None, None, backend, options, tol, eps_schedule, polish,
-                        newton_from, scaled_tol)
+class _Chain:
+    """MCP -> interior point, else relaxed NLP -> Ipopt and polish -> :class:`Solution` (status judged on both
+    residuals), with the settings of one :func:`solve` call."""
+
+    def __init__(self, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method):
+        self.backend, self.options, self.tol, self.eps_schedule = backend, options, tol, eps_schedule
+        self.polish, self.newton_from, self.scaled_tol, self.method = polish, newton_from, scaled_tol, method
+
+    def __call__(self, problem, mcp, timings, mode, weights) -> Solution:
+        start = time.perf_counter()
+        progress.stage("Jacobian")
+        jacobian = MCPJacobian(mcp)
+        timings["reformulate"] = time.perf_counter() - start
+        steps = []
+        if self.method != "relaxation":
+            start = time.perf_counter()
+            progress.stage("interior point")
+            result = interior_point(mcp, jacobian, accept=_Acceptance(mcp, jacobian, self.tol, self.scaled_tol))
+            timings["solve"] = time.perf_counter() - start
+            progress.done(f"{result.status}, {result.iterations} iterations, MCP residual {result.residual:.1e}")
+            steps.append(_interior_step(result))
+            if result.converged or self.method == "interior":
+                return Solution.build(problem, mcp, result.z, steps, timings, mode=mode, weights=weights, tol=self.tol,
+                                      backend="interior point", scaled=scaled_residual(mcp, jacobian, result.z),
+                                      scaled_tol=self.scaled_tol)
+        start = time.perf_counter()
+        progress.stage("reformulation")
+        nlp = relax(mcp)
+        timings["reformulate"] += time.perf_counter() - start
+        accept = _Acceptance(mcp, nlp, self.tol, self.scaled_tol)
+        watch = _NewtonWatch(mcp, nlp, accept) if self.polish and self.newton_from > 0 else None
+        reported = progress.iteration_watch(watch, nlp.n_equations) if progress.watching() else watch
+        engine = get_backend(self.backend)(nlp, _ipopt_options(mcp, self.options), watch=reported)
+        start = time.perf_counter()
+        more, z = _tighten_and_polish(mcp, nlp, engine, accept, self.eps_schedule, self.polish, self.newton_from,
+                                      watch)
+        timings["solve"] = timings.get("solve", 0.0) + time.perf_counter() - start
+        return Solution.build(problem, mcp, z, steps + more, timings, mode=mode, weights=weights, tol=self.tol,
+                              backend=engine.name, scaled=scaled_residual(mcp, nlp, z), scaled_tol=self.scaled_tol)
 
 
-def _solve_chain(problem, mcp, timings, mode, weights, backend, options, tol, eps_schedule, polish, newton_from,
-                 scaled_tol) -> Solution:
-    """MCP -> relaxed NLP -> Ipopt and polish -> :class:`Solution` (status judged on both residuals)."""
-    start = time.perf_counter()
-    progress.stage("reformulation")
-    nlp = relax(mcp)
-    timings["reformulate"] = time.perf_counter() - start
-    accept = _Acceptance(mcp, nlp, tol, scaled_tol)
-    watch = _NewtonWatch(mcp, nlp, accept) if polish and newton_from > 0 else None
-    reported = progress.iteration_watch(watch, nlp.n_equations) if progress.watching() else watch
-    engine = get_backend(backend)(nlp, _ipopt_options(mcp, options), watch=reported)
-    start = time.perf_counter()
-    steps, z = _tighten_and_polish(mcp, nlp, engine, accept, eps_schedule, polish, newton_from, watch)
-    timings["solve"] = time.perf_counter() - start
-    return Solution.build(problem, mcp, z, steps, timings, mode=mode, weights=weights, tol=tol, backend=engine.name,
-                          scaled=scaled_residual(mcp, nlp, z), scaled_tol=scaled_tol)
+def _interior_step(result) -> dict:
+    """The interior-point method as a row of ``solution.steps`` (its iterations in the iterations column)."""
+    status = "converged, polished by Newton" if result.converged and result.polished else result.status
+    return {"step": "interior point", "ipopt_status": f"interior: {status}", "iterations": result.iterations,
+            "residual": result.residual, "seconds": result.seconds}
 
 
 def _ipopt_options(mcp, options) -> dict:
@@ -202,14 +236,16 @@ def _ipopt_options(mcp, options) -> dict:
     return out
 
 
-def scaled_residual(mcp, nlp, z) -> tuple[float, int, float]:
-    """``max_k |r_k| max(1, |dF/dz_k|_inf)`` with ``r`` the natural residual: (value, its pair, its column norm)."""
+def scaled_residual(mcp, jacobian, z) -> tuple[float, int, float]:
+    """``max_k |r_k| max(1, |dF/dz_k|_inf)`` with ``r`` the natural residual: (value, its pair, its column norm).
+
+    jacobian: has ``dF_dz(z)`` (:class:`~sharedeq.jacobian.MCPJacobian` or the relaxed NLP)."""
     if not mcp.size:
         return 0.0, -1, 1.0
     r = mcp.natural_residual(z)
     if not np.all(np.isfinite(r)):
         return float("inf"), int(np.argmax(~np.isfinite(r))), float("inf")
-    J = nlp.dF_dz(z)
+    J = jacobian.dF_dz(z)
     column = np.maximum(1.0, np.asarray(abs(J).max(axis=0).todense()).ravel())
     column[np.isnan(column)] = np.inf          # an undefined derivative (sqrt at 0): no scale can be trusted
     scaled = np.zeros_like(r)                  # a pair that holds exactly needs no scale
@@ -228,12 +264,12 @@ class _Acceptance:
     """The test a point must pass to end the solve: MCP residual at most ``tol`` and scaled residual (in the units
     of F, :func:`scaled_residual`) at most ``scaled_tol``; the second is only computed when the first holds."""
 
-    def __init__(self, mcp, nlp, tol, scaled_tol):
-        self.mcp, self.nlp, self.tol, self.scaled_tol = mcp, nlp, tol, scaled_tol
+    def __init__(self, mcp, jacobian, tol, scaled_tol):
+        self.mcp, self.jacobian, self.tol, self.scaled_tol = mcp, jacobian, tol, scaled_tol
 
     def __call__(self, z, residual=None) -> bool:
         residual = _residual(self.mcp, z) if residual is None else residual
-        return residual <= self.tol and scaled_residual(self.mcp, self.nlp, z)[0] <= self.scaled_tol
+        return residual <= self.tol and scaled_residual(self.mcp, self.jacobian, z)[0] <= self.scaled_tol
 
 
 class _NewtonWatch:

@@ -113,7 +113,7 @@ def test_solve_that_cannot_converge_says_so_first():
     assert not sol.converged and sol.status == "not converged"
     assert sol.summary().startswith("NOT CONVERGED")
     assert "What was tried" in sol.summary() and "relax eps=" in sol.summary()
-    assert sol.summary().splitlines()[3].startswith("  tried: relax")
+    assert sol.summary().splitlines()[3].startswith("  tried: interior point, relax")
     assert [f.kind for f in sol.diagnosis] == ["infeasible"] and "total" in sol.diagnosis[0].components
     assert sol.residual > 1.0
     assert m.x[1].value is None           # a failed solve is not loaded into the model
