@@ -155,8 +155,10 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
             side = np.where(it.s < it.v, -1, np.where(it.t < it.w, 1, 0)) * (box.has_l | box.has_u)
             newton = active_set_newton(mcp, jacobian, it.z, side, max_steps=10, mcp_tol=1.0)
             counts["factorisations"] += newton.steps
-            if newton.mcp_residual <= residual and accept(newton.z, newton.mcp_residual):
-                return finish(newton.z, "converged", k - 1, it.mu, True, newton.mcp_residual)
+            polished = np.clip(newton.z, box.lb, box.ub)      # a free pair may end 1e-12 outside its bounds
+            polished_residual = natural_residual(mcp, polished, mcp.evaluate(polished))
+            if polished_residual <= residual and accept(polished, polished_residual):
+                return finish(polished, "converged", k - 1, it.mu, True, polished_residual)
         if accepted:
             return finish(it.z, "converged", k - 1, it.mu, residual=residual)
         lu = _factorise(jacobian.dF_dz(it.z), it, box, counts)

@@ -5,13 +5,15 @@ Two channels, both on stderr so that stdout keeps only the answer:
 * the ``logging`` logger ``"sharedeq"``: every stage of a solve (KKT conditions, each relaxation step, the
   polish, the agents' checks) at INFO, with its time; configure it as any library logger
   (``logging.basicConfig(level=logging.INFO)``);
-* a one-line tqdm progress bar (stage, Ipopt iteration, the relaxed equations' residual, elapsed time), shown
+* a one-line tqdm progress bar (stage, iteration of the interior-point method or Ipopt, its residual, elapsed
+  time), shown
   only when it helps: stderr is a terminal, the run has lasted more than :data:`DELAY` seconds, and nobody asked
   for quiet. It is never shown in tests or when stderr is piped.
 
 ``verbose`` (the solve option, and the command line's ``-q``/``-v``): ``0`` or False silent, ``None``
-(default) the bar when interactive, ``1`` the bar even when stderr is not a terminal, ``2`` Ipopt's own
-iteration log (``print_level`` 5, on stdout) instead of the bar. The environment variable
+(default) the bar when interactive, ``1`` the bar even when stderr is not a terminal, ``2`` the iteration log
+on stdout instead of the bar (one line per interior-point iteration; Ipopt's own log, ``print_level`` 5, for
+the relaxation). The environment variable
 ``SHAREDEQ_PROGRESS=0`` turns the bar off everywhere.
 
 A solve inside a :func:`track`-ed loop (a sweep, a benchmark) shows no bar of its own: the loop's bar counts the
@@ -169,6 +171,23 @@ def iteration_watch(inner, n_equations: int):
         return bool(inner(x, g)) if inner is not None else False
 
     return watch
+
+
+def interior_log(print_iterations: bool):
+    """The interior-point method's ``log`` callback: each iteration to the innermost run's bar and, when
+    ``print_iterations`` (``verbose=2``), one line on stdout, like Ipopt's log; None when nobody listens."""
+    if not print_iterations and not watching():
+        return None
+    if print_iterations:
+        print(f"{'iter':>4s} {'mu':>10s} {'||F-v+w||':>10s} {'step':>10s}   (interior point)", flush=True)
+
+    def log(iteration, mu, infeasibility, step) -> None:
+        if print_iterations:
+            print(f"{iteration:4d} {mu:10.3e} {infeasibility:10.3e} {step:10.3e}", flush=True)
+        if _active:
+            _active[-1].iteration(infeasibility)
+
+    return log
 
 
 def _drawn_bar():

@@ -428,11 +428,13 @@ class Solution:
     # ------------------------------------------------------------------ reporting
     @property
     def headline(self) -> str:
-        """The first line of :meth:`summary`: the status in capitals, the problem, mode and backend."""
+        """The first line of :meth:`summary`: the status in capitals, the problem, mode and method (the interior-point
+        method, or the relaxation and the backend that ran Ipopt)."""
         name = "MCP" if self.problem is None else self.problem.name
         mode = self.mode_used or "as declared"
         mode = f"{mode} (as declared)" if self.mode is None and self.mode_used is not None else mode
-        return f"{HEADLINES[self.status]}: {name} (mode {mode}, backend {self.backend})"
+        how = "interior point" if self.method == "interior point" else f"relaxation, backend {self.backend}"
+        return f"{HEADLINES[self.status]}: {name} (mode {mode}, {how})"
 
     @property
     def mode_used(self) -> str | None:

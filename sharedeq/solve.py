@@ -88,7 +88,8 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         options = {"print_level": 5, **(options or {})}
     if method not in METHODS:
         raise ModelError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    chain = _Chain(backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method)
+    chain = _Chain(backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method,
+                   print_iterations=verbose is not None and verbose is not True and verbose >= 2)
     if isinstance(problem, MCP):
         with progress.run("solve MCP", verbose):
             return chain(None, problem, {"kkt": 0.0}, None, None)
@@ -174,9 +175,12 @@ class _Chain:
     """MCP -> interior point, else relaxed NLP -> Ipopt and polish -> :class:`Solution` (status judged on both
     residuals), with the settings of one :func:`solve` call."""
 
-    def __init__(self, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method):
+    def __init__(self, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method,
+                 print_iterations=False):
+        get_backend(backend).check_available()      # a wrong backend is an error now, not after the interior point
         self.backend, self.options, self.tol, self.eps_schedule = backend, options, tol, eps_schedule
         self.polish, self.newton_from, self.scaled_tol, self.method = polish, newton_from, scaled_tol, method
+        self.print_iterations = print_iterations
 
     def __call__(self, problem, mcp, timings, mode, weights) -> Solution:
         start = time.perf_counter()
@@ -187,7 +191,8 @@ class _Chain:
         if self.method != "relaxation":
             start = time.perf_counter()
             progress.stage("interior point")
-            result = interior_point(mcp, jacobian, accept=_Acceptance(mcp, jacobian, self.tol, self.scaled_tol))
+            result = interior_point(mcp, jacobian, accept=_Acceptance(mcp, jacobian, self.tol, self.scaled_tol),
+                                    log=progress.interior_log(self.print_iterations))
             timings["solve"] = time.perf_counter() - start
             progress.done(f"{result.status}, {result.iterations} iterations, MCP residual {result.residual:.1e}")
             steps.append(_interior_step(result))

@@ -26,7 +26,7 @@ def test_pyomo_backend_solves_with_an_ipopt_executable():
 
 
 def test_ipopt_options_pass_through():
-    sol = ffp().solve(mode="ve", options={"max_iter": 0})
+    sol = ffp().solve(mode="ve", options={"max_iter": 0}, method="relaxation")
     relaxations = sol.steps[sol.steps["step"].str.startswith("relax")]
     assert len(relaxations) and (relaxations["ipopt_status"] == "Maximum_Iterations_Exceeded").all()
     assert (relaxations["iterations"] == 0).all()

@@ -180,7 +180,7 @@ def test_csv_tables_hold_the_same_numbers(tmp_path):
 def test_notebook_view_shows_status_and_variables():
     game, _ = ranged_game()
     page = game.solve(mode="ve")._repr_html_()
-    assert page.startswith("<p><b>EQUILIBRIUM FOUND: ranged (mode ve, backend casadi)</b></p>")
+    assert page.startswith("<p><b>EQUILIBRIUM FOUND: ranged (mode ve, interior point)</b></p>")
     assert "<table" in page and "x[1]" in page and "line.m_up" in page
 
 

@@ -45,7 +45,7 @@ def test_default_solve_is_silent_and_logs_its_stages(capsys, caplog):
         solution = game.solve(mode="ve")
     assert capsys.readouterr().err == ""
     stages = [r.getMessage() for r in caplog.records if r.name == "sharedeq"]
-    assert "solve ffp: KKT conditions" in stages and "solve ffp: relax eps=0.01" in stages
+    assert "solve ffp: KKT conditions" in stages and "solve ffp: interior point" in stages
     assert "solve ffp: agent checks" in stages
     assert any(s.startswith("solve ffp: KKT conditions: 3 pairs (") for s in stages)
     assert solution.value(m.x[1]) == pytest.approx(0.75, abs=1e-8)
@@ -57,18 +57,21 @@ def test_bar_shows_stage_and_iterations_without_changing_the_answer(capsys, monk
     game, m = ffp()
     watched = game.solve(mode="ve", verbose=1)
     err = capsys.readouterr().err
-    assert "solve ffp: relax eps=0.01" in err and "iteration 1, residual" in err
+    assert "solve ffp: interior point" in err and "iteration 1, residual" in err
     plain = ffp()[0].solve(mode="ve", verbose=0)          # a fresh model: the same start
     assert capsys.readouterr().err == ""
     assert np.array_equal(watched.z, plain.z) and watched.status == plain.status == "equilibrium"
     assert watched.multiplier(m.share) == pytest.approx(0.5, abs=1e-8)
 
 
-def test_ipopt_log_only_at_verbose_2(capfd):
+def test_iteration_log_only_at_verbose_2(capfd):
     game, _ = ffp()
     game.solve(mode="ve", verbose=0)
-    assert "iter    objective" not in capfd.readouterr().out
+    assert "(interior point)" not in capfd.readouterr().out
     game.solve(mode="ve", verbose=2)
+    out = capfd.readouterr().out
+    assert "(interior point)" in out and "\n   1 " in out
+    game.solve(mode="ve", verbose=2, method="relaxation")
     assert "iter    objective" in capfd.readouterr().out
 
 

@@ -80,22 +80,25 @@ RELAXATION_FAILS = [(0, "ve"), (2, "ve"), (13, "gne"), (14, "gne"), (18, "gne"),
 
 
 @pytest.mark.parametrize("seed, mode", RELAXATION_FAILS)
-def test_lq_games_the_relaxation_fails_on_are_solved(seed, mode):
+@pytest.mark.parametrize("method", ["auto", "relaxation"])
+def test_lq_games_the_relaxation_fails_on_are_solved(seed, mode, method):
+    """By default the interior-point method solves them; the relaxation alone needs the semismooth fallback."""
     game, data = lq_game(seed)
-    solution = game.solve(mode=mode)
+    solution = game.solve(mode=mode, method=method)
     assert solution.converged, solution.message
     x = np.array([pyo.value(data["x"][k]) for k in range(len(data["lo"]))])
     assert_best_responses(x, data)
     assert_kkt(game, solution)
-    assert solution.steps["step"].str.startswith("semismooth Newton").any()
-    assert solution.steps["ipopt_status"].iloc[-1].startswith("semismooth: MCP solved")
+    if method == "relaxation":
+        assert solution.steps["step"].str.startswith("semismooth Newton").any()
+        assert solution.steps["ipopt_status"].iloc[-1].startswith("semismooth: MCP solved")
 
 
 def test_restarts_are_tried_in_turn_and_recorded():
     """Seed 0 (variational): from the relaxation's best point and from the start, semismooth Newton stalls near a
     stationary point of its merit function (the MCP is not monotone); a seeded random start solves it."""
     game, data = lq_game(0)
-    solution = game.solve(mode="ve")
+    solution = game.solve(mode="ve", method="relaxation")
     fallback = solution.steps[solution.steps["step"].str.startswith("semismooth Newton")]
     assert len(fallback) >= 2
     assert not fallback["ipopt_status"].iloc[0].startswith("semismooth: MCP solved")

@@ -863,6 +863,15 @@ def nash_dynamic():
         "closed form (the solution published with the model, rederived from both agents' first-order conditions)"
 
 
+def nash_dynamic_others():
+    """The game has two more equilibria (the source publishes one). Agent a2's best response is x(a2,1) =
+    max(0, 3 - x(a1,1)). Agent a1's is x(a1,0) = 6/7, x(a1,1) = 4 - 3 x(a2,1) while that is >= 6/7 (x(a2,1) <=
+    22/21), else x(a1,0) = x(a1,1) = (10 - 3 x(a2,1)) / 8. Fixed points: x(a2,1) = 1/2 (the published one);
+    x(a2,1) = 0 with x(a1,1) = 4 (a2's constraint binds, multiplier 1); and, on the binding branch, x = (1 + 3 x)
+    / 8, so x(a1,0) = x(a1,1) = 1/5, x(a2,1) = 14/5 > 22/21."""
+    return [{"x[a1,0]": 6 / 7, "x[a1,1]": 4.0, "x[a2,1]": 0.0}, {"x[a1,0]": 0.2, "x[a1,1]": 0.2, "x[a2,1]": 2.8}]
+
+
 # ------------------------------------------------------------------------------------------- the library
 GAMSLIB = "https://www.gams.com/latest/gamslib_ml/libhtml/gamslib_{}.html"
 INDEX_COPY = "GitHub code index (a copy whose repository the index does not name)"
@@ -953,7 +962,8 @@ LIBRARY = {
                             note="second solve (with the new road) as a model of its own"),
     "nash_dynamic": dict(kind="emp", function=nash_dynamic, published="ReSHOP test nash_emb (O. Huber, J. Shen)",
                          read_from=RESHOP | {"path": "test/gams/embcode_reshop/nash_emb.gms"}, tol=1e-6,
-                         note="agents given as a classic empinfo instead of ReSHOP embedded code"),
+                         note="agents given as a classic empinfo instead of ReSHOP embedded code",
+                         others=nash_dynamic_others),
 }
 
 
@@ -970,6 +980,9 @@ def main(names=None) -> None:
         out[name] = {"file": f"{name}.gms", "kind": entry["kind"], "published": entry["published"],
                      "read_from": entry["read_from"], "method": method, "derivation": doc, "tol": entry["tol"],
                      "note": entry.get("note", ""), "reference": values}
+        if "others" in entry:       # a game with several equilibria: any of them passes
+            out[name]["other_equilibria"] = entry["others"]()
+            out[name]["other_derivation"] = " ".join(entry["others"].__doc__.split())
         print(f"{name:18s} {method}")
     path.write_text(json.dumps({name: out[name] for name in LIBRARY if name in out}, indent=1) + "\n")
 

@@ -63,6 +63,10 @@ class CasadiIpopt:
 
     name = "casadi"
 
+    @staticmethod
+    def check_available() -> None:
+        """casadi's wheel always carries Ipopt."""
+
     def __init__(self, nlp: RelaxedNLP, options: dict | None = None, watch=None):
         self.nlp = nlp
         self.user_options = dict(options or {})

@@ -28,11 +28,16 @@ class PyomoIpopt:
 
     name = "pyomo"
 
-    def __init__(self, nlp: RelaxedNLP, options: dict | None = None, watch=None):
-        """``watch`` (the per-iteration Newton test of the casadi backend) is not available here and is ignored."""
+    @staticmethod
+    def check_available() -> None:
+        """Raise :class:`SolverUnavailable` when there is no ``ipopt`` executable to run."""
         if not ipopt_executable_available():
             raise SolverUnavailable("backend='pyomo' needs an 'ipopt' executable on PATH, and none was found; "
                                     "use the default backend='casadi' (Ipopt bundled with casadi)")
+
+    def __init__(self, nlp: RelaxedNLP, options: dict | None = None, watch=None):
+        """``watch`` (the per-iteration Newton test of the casadi backend) is not available here and is ignored."""
+        self.check_available()
         self.nlp = nlp
         self.user_options = dict(options or {})
         n, m = int(nlp.x.shape[0]), int(nlp.g.shape[0])
