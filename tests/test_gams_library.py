@@ -5,8 +5,8 @@ equations written again in numpy and solved by scipy; see ``cases/gams/reference
 A model passes when ``read_gams(path).solve()`` reports ``solved``/``equilibrium``, its kind is the one the
 file's solve statement names, and every reference variable is within the model's tolerance (relative to
 ``max(1, |reference|)``, 1e-6 for most, 1e-5 where the reference itself is only that accurate); for a game
-with several equilibria (``other_equilibria`` in the entry, each derived in ``other_derivation``), any of them. Models the
-reader or the solver cannot handle yet are ``xfail`` with the reason.
+with several equilibria (``other_equilibria`` in the entry, each derived in ``other_derivation``), any of
+them. Models the reader or the solver cannot handle yet are ``xfail`` with the reason.
 """
 
 from __future__ import annotations
