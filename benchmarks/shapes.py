@@ -1,11 +1,15 @@
-"""Models of other shapes: KKT assembly time and Ipopt iterations against the first relaxation parameter.
+"""Models of other shapes: KKT assembly time, iterations of the default solve, and Ipopt iterations against the
+first relaxation parameter.
 
     python -m benchmarks.shapes kkt transport:10000:ve river:10000:ve      # build_mcp CPU seconds
+    python -m benchmarks.shapes iterations transport:1000:ve transport:10000:ve   # the default solve's iterations
     python -m benchmarks.shapes eps transport:1000:ve river:1000:gne       # iterations for each first eps
 
 Each argument is ``family:size:mode`` (families of :mod:`benchmarks.generators`). ``kkt`` times
 :func:`sharedeq.build_mcp` alone in CPU seconds (``time.process_time``), which shared machines disturb less
-than wall time. ``eps`` solves with ``verify=False`` and the relaxation ladder started at 1e-2 (the default),
+than wall time. ``iterations`` runs the default solve (``verify=False``) in a fresh process per spec and prints
+the method that solved it, its iterations (interior point plus Ipopt, if the relaxation ran), the residual and
+the stage times. ``eps`` solves with ``verify=False`` and the relaxation ladder started at 1e-2 (the default),
 1, 100 and 1e4, and prints the Ipopt iterations (first stage plus polish; ``!`` = not converged) and seconds.
 """
 
@@ -38,6 +42,29 @@ def kkt_seconds(specs) -> None:
               flush=True)
 
 
+def solve_iterations(specs) -> None:
+    """One fresh subprocess per spec (no memory or cache carried over), one line each."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for spec in specs:
+        with context.Pool(1) as pool:
+            print(pool.apply(_solve_line, spec), flush=True)
+
+
+def _solve_line(family, size, mode) -> str:
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    problem = generate(family, size)
+    build = time.perf_counter() - start
+    solution = problem.solve(mode=mode, verify=False)
+    t = solution.timings
+    return (f"{family:15s} {size:>7d} {mode:4s} pairs {solution.mcp.size:>8d} {solution.method:15s} "
+            f"iterations {solution.iterations:4d} residual {solution.residual:8.1e} {solution.status:14s} "
+            f"build {build:6.2f} kkt {t.get('kkt', 0):6.2f} jac+reform {t.get('reformulate', 0):6.2f} "
+            f"solve {t.get('solve', 0):6.2f} s")
+
+
 def first_eps_iterations(specs, max_iter=1500) -> None:
     warnings.simplefilter("ignore")
     for family, size, mode in specs:
@@ -55,10 +82,12 @@ def first_eps_iterations(specs, max_iter=1500) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["kkt", "eps"], help="kkt: build_mcp CPU time; eps: iterations per first eps")
+    parser.add_argument("what", choices=["kkt", "iterations", "eps"],
+                        help="kkt: build_mcp CPU time; iterations: the default solve; eps: iterations per first eps")
     parser.add_argument("specs", nargs="+", help="family:size:mode, e.g. transport:1000:ve")
     args = parser.parse_args(argv)
-    (kkt_seconds if args.what == "kkt" else first_eps_iterations)(list(_specs(args.specs)))
+    run = {"kkt": kkt_seconds, "iterations": solve_iterations, "eps": first_eps_iterations}[args.what]
+    run(list(_specs(args.specs)))
     return 0
 
 

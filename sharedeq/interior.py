@@ -53,8 +53,9 @@ ARMIJO, MIN_STEP, TAU = 1e-4, 1e-10, 0.995
 GAMMA, BETA = 1e-3, 10.0
 #: The active-set Newton polish is tried at every iteration once ``mu <= POLISH_FROM mu0``.
 POLISH_FROM = 1e-3
-#: SuperLU options for ``J + D``: scipy's defaults (COLAMD, partial pivoting); the diagonal makes the pivots safe.
-LU_OPTIONS = {"permc_spec": "COLAMD"}
+#: SuperLU options for ``J + D`` once :class:`_Factoriser` has ordered it: threshold pivoting that prefers the
+#: diagonal of the (symmetrically) permuted matrix.
+LU_OPTIONS = {"permc_spec": "NATURAL", "diag_pivot_thresh": 0.1}
 
 
 @dataclass
@@ -126,6 +127,7 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
     accept = accept or (lambda z, residual: residual <= 1e-8)
     box = _Box(mcp)
     counts = {"factorisations": 0}
+    factorise = _Factoriser(box, counts)
 
     def finish(z, status, iterations, mu, polished=False, residual=None):
         if residual is None:
@@ -145,7 +147,7 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
     v = np.where(box.has_l, np.maximum(F, 0.0) + 1e-2 * scale, 0.0)
     w = np.where(box.has_u, np.maximum(-F, 0.0) + 1e-2 * scale, 0.0)
     it = _Iterate(box, z, v, w, F)
-    it = _mehrotra_start(mcp, jacobian, it, box, counts) or it
+    it = _mehrotra_start(mcp, jacobian, it, box, factorise) or it
     mu0 = it.mu
     hood = _Neighbourhood(min(GAMMA, 0.5 * it.min_product / mu0), BETA * max(it.infeasibility, 1e-12) / mu0)
     for k in range(1, max_iter + 1):
@@ -161,7 +163,7 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
                 return finish(polished, "converged", k - 1, it.mu, True, polished_residual)
         if accepted:
             return finish(it.z, "converged", k - 1, it.mu, residual=residual)
-        lu = _factorise(jacobian.dF_dz(it.z), it, box, counts)
+        lu = factorise(jacobian.dF_dz(it.z), it)
         if lu is None:
             return finish(it.z, "singular Newton system", k - 1, it.mu, residual=residual)
         step = _step(mcp, it, box, lu, hood)
@@ -182,13 +184,58 @@ class _Neighbourhood:
         return it.min_product >= self.gamma * it.mu and it.infeasibility <= self.ratio * it.mu
 
 
-def _factorise(J, it: _Iterate, box: _Box, counts: dict):
-    """SuperLU of ``J + diag(v / (z - lb) + w / (ub - z))`` over the pairs that are not fixed, or None."""
-    inv_s, inv_t = box.inverse_gaps(it)
-    diag = it.v * inv_s + it.w * inv_t
-    counts["factorisations"] += 1
-    K = sp.csr_matrix(J)[box.keep][:, box.keep] + sp.diags(diag[box.keep])
-    return sparse_lu(K.tocsc(), **LU_OPTIONS)
+class _Factoriser:
+    """Sparse LU of ``J + diag(v / (z - lb) + w / (ub - z))`` over the pairs that are not fixed, with one
+    fill-reducing ordering computed for the structure on the first call and reused.
+
+    The ordering is SuperLU's minimum degree on the pattern of ``K + K'`` without its dense rows and columns
+    (aggregates, shared constraints, prices: more than ``max(64, 4 sqrt(n))`` entries), which then come last, so
+    that they fill only the border (a Schur complement in all but name). Minimum degree on the whole pattern
+    spends most of its time on the dense nodes (0.8 s at river N = 10,000, against 0.04 s for the factorisation)
+    and COLAMD fills in 5-10x more where every agent's multipliers are columns of its own (generalized Nash mode:
+    0.24 s against 0.01 s at river N = 1,000; Fisher markets: 0.3 s against 0.006 s at 1,000 buyers).
+    """
+
+    def __init__(self, box: _Box, counts: dict):
+        self.box, self.counts, self.order = box, counts, None
+
+    def __call__(self, J, it: _Iterate):
+        inv_s, inv_t = self.box.inverse_gaps(it)
+        diag = it.v * inv_s + it.w * inv_t
+        keep = self.box.keep
+        K = sp.csr_matrix(J)[keep][:, keep] + sp.diags(diag[keep])
+        if self.order is None:
+            self.order = _fill_reducing_order(K)
+        self.counts["factorisations"] += 1
+        lu = sparse_lu(K[self.order][:, self.order].tocsc(), **LU_OPTIONS)
+        return None if lu is None else _PermutedLU(lu, self.order)
+
+
+class _PermutedLU:
+    """Solves ``K x = b`` from the LU of ``K[order][:, order]``."""
+
+    def __init__(self, lu, order):
+        self.lu, self.order = lu, order
+
+    def solve(self, b):
+        x = np.empty_like(b)
+        x[self.order] = self.lu.solve(b[self.order])
+        return x
+
+
+def _fill_reducing_order(K: sp.csr_matrix) -> np.ndarray:
+    """Minimum degree on the pattern of ``K + K'`` without its dense rows and columns, which go last."""
+    from scipy.sparse.linalg import splu
+
+    n = K.shape[0]
+    pattern = (abs(K) + abs(K).T).tocsr()
+    dense = np.diff(pattern.indptr) > max(64, 4 * np.sqrt(n))
+    rest = np.flatnonzero(~dense)
+    sub = pattern[rest][:, rest]
+    sub.data[:] = 1.0
+    # a strongly diagonally dominant matrix of that pattern: SuperLU orders it and factorises without pivoting
+    lu = splu((sub + sp.identity(rest.size) * (n + 1.0)).tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0)
+    return np.r_[rest[np.argsort(lu.perm_c)], np.flatnonzero(dense)].astype(int)
 
 
 def _direction(lu, it: _Iterate, box: _Box, sigma_mu, extra_l=0.0, extra_u=0.0):
@@ -265,7 +312,7 @@ def _plain_start(z0, box: _Box) -> np.ndarray:
     return z
 
 
-def _mehrotra_start(mcp, jacobian, it: _Iterate, box: _Box, counts: dict):
+def _mehrotra_start(mcp, jacobian, it: _Iterate, box: _Box, factorise: _Factoriser):
     """Mehrotra's starting point carried over to the MCP, or None when it cannot be had.
 
     From the plain start, take the full Newton step of ``F - v + w = 0, (z - lb) v = 0, (ub - z) w = 0``, then
@@ -273,7 +320,7 @@ def _mehrotra_start(mcp, jacobian, it: _Iterate, box: _Box, counts: dict):
     multiplier by one common amount each: first enough to make them all positive, then half the mean product
     over the mean of the other side, so that the products are large and balanced.
     """
-    lu = _factorise(jacobian.dF_dz(it.z), it, box, counts)
+    lu = factorise(jacobian.dF_dz(it.z), it)
     if lu is None:
         return None
     dz, dv, dw = _direction(lu, it, box, 0.0)
