@@ -15,7 +15,7 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from sharedeq.mcp import MCP, dense_rows, sx_take
+from sharedeq.mcp import MCP, BufferedFunction, dense_rows, sx_take
 
 
 class MCPJacobian:
@@ -54,28 +54,32 @@ class MCPJacobian:
             definitions = aggregates.definitions
             outputs.append(ca.vertcat(*(ca.jacobian(definitions[i], mcp.z) for i in range(self.n_y))))
             outputs.append(definitions)
-        self._function = ca.Function("dF_dz", [mcp.z, y], outputs)
-        self._definitions = None if aggregates is None else ca.Function("h", [mcp.z], [aggregates.definitions])
+        function = ca.Function("dF_dz", [mcp.z, y], outputs)
+        self._evaluate = BufferedFunction(function)
+        self._definitions = None if aggregates is None else \
+            BufferedFunction(ca.Function("h", [mcp.z], [ca.densify(aggregates.definitions)]))
+        # where each of casadi's nonzeros (column-major, rows in block order) goes in the CSR matrix of dF/dz
+        colind, row = J.sparsity().get_ccs()
+        position = sp.csc_matrix((np.arange(J.nnz(), dtype=float) + 1, np.asarray(row), np.asarray(colind)),
+                                 shape=J.shape).tocsr()
+        order = np.empty(n, dtype=int)
+        order[self.rows] = np.arange(self.rows.size)
+        position = position[order]
+        self._pattern = (position.indices, position.indptr, position.shape)
+        self._take = position.data.astype(np.int64) - 1
+        self._h_z = function.sparsity_out(1) if aggregates is not None else None
 
     def dF_dz(self, z) -> sp.csr_matrix:
         """The total derivative ``dF/dz`` at ``z``, one row per pair in the MCP's order."""
         z = np.asarray(z, float)
-        y = np.zeros(self.n_y) if self._definitions is None else np.asarray(self._definitions(z)).ravel()
-        out = self._function(z, y)
-        if self._definitions is None:
-            out = [out]
-        J = _to_scipy(out[0])
-        order = np.empty(self.n, dtype=int)
-        order[self.rows] = np.arange(self.rows.size)
-        J = J[order]
+        y = np.zeros(self.n_y) if self._definitions is None else self._definitions(z)[0].copy()
+        values = self._evaluate(z, y)
+        indices, indptr, shape = self._pattern
+        J = sp.csr_matrix((values[0][self._take], indices, indptr), shape=shape)
         if self.n_y:
-            J = J[:, : self.n] + J[:, self.n:] @ _to_scipy(out[1])
+            colind, row = self._h_z.get_ccs()
+            h_z = sp.csc_matrix((values[1].copy(), np.asarray(row), np.asarray(colind)), shape=self._h_z.shape)
+            J = J[:, : self.n] + J[:, self.n:] @ h_z
         return sp.csr_matrix(J)
 
     __call__ = dF_dz
-
-
-def _to_scipy(matrix: ca.DM) -> sp.csr_matrix:
-    colind, row = matrix.sparsity().get_ccs()
-    return sp.csc_matrix((np.asarray(matrix.nonzeros()).ravel(), np.asarray(row), np.asarray(colind)),
-                         shape=matrix.shape).tocsr()
