@@ -2,17 +2,33 @@
 
 A *run* builds one instance (Pyomo model, then annotation), solves it and reports, in seconds: ``build``
 (the Pyomo model), ``annotate`` (agents and shared constraints declared on an EquilibriumProblem), ``kkt``
-(``solution.timings['kkt']``: translation and KKT assembly), ``reformulate`` (``timings['reformulate']``:
-relaxed NLP and its derivative functions), ``solve`` (``timings['solve']``: nlpsol construction and the Ipopt
-runs), ``other`` (the rest of ``problem.solve()``: Solution.build, loading values), ``total``; Ipopt
-iterations, the MCP residual, and the peak resident memory of the subprocess (``ru_maxrss``, MiB; includes
-the ~150 MiB of imported libraries).
+(``solution.timings['kkt']``: translation and KKT assembly), ``derivs`` (``timings['reformulate']``: the
+derivative functions, ``dF/dz``, plus the relaxed NLP when the relaxation ran; the column was called
+``reform`` before the interior-point method became the default), ``solve`` (``timings['solve']``: the
+interior-point method and its Newton polish, plus any Ipopt runs), ``verify`` (``timings['verify']``),
+``other`` (the rest of ``problem.solve()``: Solution.build, loading values), ``total``; the method that
+solved it (``interior point`` or ``relaxation``), its iterations (``solution.iterations``: all steps), the
+MCP residual, and the peak resident memory of the subprocess during the build and solve (``ru_maxrss``, MiB;
+includes the ~150 MiB of imported libraries).
 
-Variants of a run (``--baselines``):
+The *floor* (issue 10, item 4) is measured in the same subprocess after the solve (its cost is in no timing
+above): one sparse LU, with scipy's defaults (``scipy.sparse.linalg.splu``), of the final active-set Newton
+matrix, times the iteration count, plus the Pyomo model build. The matrix is the one
+:func:`sharedeq.newton.active_set_newton` factorises at the solution ``z``: ``dF/dz``
+(:class:`sharedeq.jacobian.MCPJacobian`) restricted to the pairs strictly between their bounds (not within
+``1e-9 (1 + |bound|)`` of a finite bound), rows of identical functions in generalized Nash mode
+(``pairs['same_as']``) kept once, and when that is not square (or its LU fails) the augmented system
+``[[I, J'], [J, -1e-14 I]]``. Columns: ``lu_s`` (median of 3 timings of that LU), ``floor_s`` = ``lu_s *
+max(iters, 1) + build + annotate``, ``floor_ratio`` = ``total / floor_s``.
 
-* ``sharedeq``: ``problem.solve(mode)`` with shared aggregates lifted (``lift="auto"``).
+Variants of a run (``--baselines``), all on the same instance in the same invocation:
+
+* ``sharedeq``: ``problem.solve(mode)`` with shared aggregates lifted (``lift="auto"``), the default method
+  (``method="auto"``: interior point, the relaxation only as fallback).
+* ``relaxation``: the same, with ``method="relaxation"``: the previous default chain (relaxed NLP, Ipopt,
+  Newton polish); its total time, iterations and status, ratio relaxation total / sharedeq total.
 * ``naive``: the same data with the aggregate written inline in every objective (``inline=True``) and
-  ``lift="none"``: the dense, symbolic formulation.
+  ``lift="none"``: the dense, symbolic formulation (default method).
 * ``mpec_nlp``: the MCP exported with ``MCP.to_pyomo()`` and handed to Pyomo's ``mpec_nlp`` meta-solver,
   which needs an ``ipopt`` executable; without one the export is timed and the solve reported as ``n/a``.
 """
@@ -29,10 +45,16 @@ import time
 import traceback
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
-VARIANTS = ("sharedeq", "naive", "mpec_nlp")
-TIME_FIELDS = ("build", "annotate", "kkt", "reformulate", "solve", "other", "total")
+VARIANTS = ("sharedeq", "relaxation", "naive", "mpec_nlp")
+TIME_FIELDS = ("build", "annotate", "kkt", "reformulate", "solve", "verify", "other", "total")
+FLOOR_FIELDS = ("lu_s", "floor_s", "floor_ratio")
+FREE_TOL = 1e-9    # a pair is free when z is not within FREE_TOL (1 + |bound|) of a finite bound
+LU_REPEAT = 3
 NO_IPOPT = "n/a (no ipopt executable)"
 
 
@@ -70,18 +92,93 @@ def _build(spec: RunSpec) -> tuple[object, dict]:
     return problem, {"build": built - start, "annotate": time.perf_counter() - built}
 
 
-def _solve(problem, spec: RunSpec) -> dict:
-    """``problem.solve`` with the variant's lifting; the timings, iterations and residual it reports."""
+def _solve(problem, spec: RunSpec) -> tuple[dict, object]:
+    """``problem.solve`` with the variant's lifting and method; the timings, method, iterations and residual it
+    reports, and the Solution."""
     lift = "none" if spec.variant == "naive" else "auto"
+    method = "relaxation" if spec.variant == "relaxation" else "auto"
     options = None if spec.ipopt_max_wall is None else {"max_wall_time": float(spec.ipopt_max_wall)}
     start = time.perf_counter()
-    sol = problem.solve(mode=spec.mode, lift=lift, options=options)
+    sol = problem.solve(mode=spec.mode, lift=lift, options=options, method=method)
     wall = time.perf_counter() - start
     t = sol.timings
-    return {"kkt": t["kkt"], "reformulate": t["reformulate"], "solve": t["solve"],
-            "other": wall - t["kkt"] - t["reformulate"] - t["solve"], "pipeline": wall,
+    stages = {key: float(t.get(key, 0.0)) for key in ("kkt", "reformulate", "solve", "verify")}
+    return {**stages, "other": wall - sum(stages.values()), "pipeline": wall, "method": sol.method,
             "iterations": sol.iterations, "residual": sol.residual, "converged": sol.converged,
-            "status": _status(sol), "mcp_size": sol.mcp.size}
+            "status": _status(sol), "mcp_size": sol.mcp.size,
+            "ipopt_s": _ipopt_seconds(sol.steps)}, sol
+
+
+def _ipopt_seconds(steps) -> float:
+    """Seconds of the Ipopt runs among ``steps``: the rows named ``relax ...`` or ``polish ...`` (0 if none)."""
+    if "seconds" not in steps or "step" not in steps:
+        return float("nan")
+    ipopt = steps["step"].astype(str).str.startswith(("relax", "polish"))
+    return float(steps.loc[ipopt, "seconds"].sum())
+
+
+def free_pairs(z: np.ndarray, lb: np.ndarray, ub: np.ndarray, tol: float = FREE_TOL) -> np.ndarray:
+    """Indices of the pairs strictly between their bounds: not within ``tol (1 + |bound|)`` of a finite one."""
+    with np.errstate(invalid="ignore"):
+        above = np.isneginf(lb) | (z - lb > tol * (1 + np.abs(lb)))
+        below = np.isposinf(ub) | (ub - z > tol * (1 + np.abs(ub)))
+    return np.flatnonzero(above & below)
+
+
+def newton_matrix(mcp, z: np.ndarray) -> tuple[sp.csc_matrix, str]:
+    """The final active-set Newton matrix at ``z`` and its kind (``square`` or ``augmented``).
+
+    ``dF/dz`` restricted to the free pairs (columns) and to one row per group of identical functions
+    (``pairs['same_as']``, generalized Nash mode); the augmented system ``[[I, J'], [J, -1e-14 I]]`` of
+    ``sharedeq.newton._step`` when that is not square.
+    """
+    from sharedeq.jacobian import MCPJacobian
+
+    z = np.asarray(z, float)
+    free = free_pairs(z, np.asarray(mcp.lb, float), np.asarray(mcp.ub, float))
+    leader = mcp.pairs["same_as"].to_numpy() if "same_as" in mcp.pairs else np.arange(mcp.size)
+    _, first = np.unique(leader[free], return_index=True)
+    J = MCPJacobian(mcp).dF_dz(z)[free[first]][:, free].tocsc()
+    if J.shape[0] == J.shape[1]:
+        return J, "square"
+    return _augmented(J), "augmented"
+
+
+def _augmented(J) -> sp.csc_matrix:
+    n_rows, n_free = J.shape
+    return sp.bmat([[sp.identity(n_free), J.T], [J, -1e-14 * sp.identity(n_rows)]], format="csc")
+
+
+def lu_seconds(matrix: sp.csc_matrix, repeat: int = LU_REPEAT) -> tuple[float, sp.csc_matrix, str]:
+    """Median seconds of ``scipy.sparse.linalg.splu(matrix.tocsc())`` (scipy's defaults) over ``repeat``
+    timings; a square matrix whose LU fails (singular) is replaced by its augmented system, as the Newton step
+    does. Returns the seconds, the matrix timed and ``''`` or a note."""
+    note = ""
+    if matrix.shape[0] == 0:
+        return 0.0, matrix, "no free pair"
+    try:
+        spla.splu(matrix.tocsc())
+    except RuntimeError as exc:       # "Factor is exactly singular"
+        if matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
+            raise
+        matrix, note = _augmented(matrix), f"square LU failed ({exc}); augmented system timed"
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        spla.splu(matrix.tocsc())
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), matrix, note
+
+
+def measure_floor(solution, iterations: int, build: float) -> dict:
+    """The floor of issue 10 (one LU of the final active-set Newton matrix times the iterations, plus the
+    build) for ``solution``; ``build`` = Pyomo model build + annotation."""
+    matrix, kind = newton_matrix(solution.mcp, solution.z)
+    seconds, timed, note = lu_seconds(matrix)
+    if note.startswith("square LU failed"):
+        kind = "augmented (square singular)"
+    return {"lu_s": seconds, "lu_matrix": f"{kind} {timed.shape[0]}x{timed.shape[1]}, nnz {timed.nnz}",
+            "lu_note": note, "floor_s": seconds * max(int(iterations), 1) + build}
 
 
 def _status(sol) -> str:
@@ -123,15 +220,23 @@ def _preload() -> None:
             importlib.import_module(name)
 
 
-def measure(spec: RunSpec) -> dict:
-    """Build, solve and time one run in this process; a dict of plain numbers and strings."""
+def measure(spec: RunSpec, floor: bool = True) -> dict:
+    """Build, solve and time one run in this process; a dict of plain numbers and strings. For the sharedeq
+    variant, the floor (:func:`measure_floor`) after the solve unless ``floor`` is false."""
     _preload()
 
     problem, times = _build(spec)
-    result = _mpec_nlp(problem, spec) if spec.variant == "mpec_nlp" else _solve(problem, spec)
+    solution = None
+    if spec.variant == "mpec_nlp":
+        result = _mpec_nlp(problem, spec)
+    else:
+        result, solution = _solve(problem, spec)
     result.update(times)
     result["total"] = times["build"] + times["annotate"] + result.get("pipeline", float("nan"))
-    result["peak_mib"] = peak_rss_mib()
+    result["peak_mib"] = peak_rss_mib()       # before the floor's own Jacobian and LU
+    if spec.variant == "sharedeq" and floor:
+        result.update(measure_floor(solution, result["iterations"], times["build"] + times["annotate"]))
+        result["floor_ratio"] = result["total"] / result["floor_s"] if result["floor_s"] > 0 else float("nan")
     return {**asdict(spec), **result}
 
 
@@ -217,11 +322,18 @@ def run_spec(spec: RunSpec, repeat: int = 1, timeout: float | None = None, log=p
 # tables
 # ---------------------------------------------------------------------------------------------------------------
 def main_table(results: list[dict]) -> pd.DataFrame:
-    """One row per size of the sharedeq variant: times (s), iterations, residual, peak memory (MiB)."""
+    """One row per size of the sharedeq variant: stage times (s), method, iterations, the floor (``lu_s``,
+    ``floor_s``, ``floor_ratio`` = total / floor), residual, peak memory (MiB); with baselines in the same run,
+    ``relax_ratio`` and ``naive_total_ratio`` (their total time / sharedeq's)."""
     rows = [r for r in results if r["variant"] == "sharedeq"]
-    cols = ["size", "mcp_size", *TIME_FIELDS, "iterations", "residual", "peak_mib", "repeat", "status"]
+    cols = ["size", "mcp_size", *TIME_FIELDS, "method", "iterations", *FLOOR_FIELDS, "residual", "peak_mib",
+            "repeat", "status"]
     frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows])
-    return frame.rename(columns={"reformulate": "reform", "iterations": "iters", "mcp_size": "mcp"})
+    by = {(r["size"], r["variant"]): r for r in results}
+    for variant, column in (("relaxation", "relax_ratio"), ("naive", "naive_total_ratio")):
+        if any(r["variant"] == variant for r in results):     # total time ratios, baseline / sharedeq
+            frame[column] = [_ratio(by.get((r["size"], variant), {}).get("total"), r.get("total")) for r in rows]
+    return frame.rename(columns={"reformulate": "derivs", "iterations": "iters", "mcp_size": "mcp"})
 
 
 #: The issue's end-to-end targets on a 2-core machine: (family, mode, size) -> (seconds, GiB); residual < 1e-6.
@@ -263,20 +375,27 @@ def growth_table(results: list[dict], field: str = "kkt") -> pd.DataFrame:
 
 
 def baseline_table(results: list[dict]) -> pd.DataFrame:
-    """Per size: sharedeq vs the naive dense formulation vs pyomo.mpec's mpec_nlp; ratios baseline / sharedeq.
+    """Per size: sharedeq vs the previous default chain (``relaxation``), the naive dense formulation and
+    pyomo.mpec's mpec_nlp; ratios baseline / sharedeq.
 
-    Times compared are the pipeline (``problem.solve`` wall time: KKT, reformulation, Ipopt, Solution) and the
-    total with the Pyomo build.
+    ``relaxation`` is compared on the total (build to solution: the build is the same, the methods differ);
+    naive and mpec_nlp on the pipeline (``problem.solve`` wall time: KKT, derivatives, solve, verify, Solution)
+    and naive also on the total with the Pyomo build.
     """
     by = {(r["size"], r["variant"]): r for r in results}
     out = []
     for size in sorted({r["size"] for r in results}):
         ours = by.get((size, "sharedeq"), {})
+        relax = by.get((size, "relaxation"), {})
         naive = by.get((size, "naive"), {})
         mpec = by.get((size, "mpec_nlp"), {})
-        row = {"size": size, "sharedeq_s": ours.get("pipeline"), "naive_s": naive.get("pipeline"),
-               "naive_kkt_s": naive.get("kkt"), "naive_reform_s": naive.get("reformulate"),
-               "naive_solve_s": naive.get("solve"), "naive_status": naive.get("status", "not run")}
+        row = {"size": size, "sharedeq_total_s": ours.get("total"), "relax_total_s": relax.get("total"),
+               "relax_iters": relax.get("iterations"), "relax_ipopt_s": relax.get("ipopt_s"),
+               "relax_status": relax.get("status", "not run"),
+               "relax_ratio": _ratio(relax.get("total"), ours.get("total"))}
+        row.update({"sharedeq_s": ours.get("pipeline"), "naive_s": naive.get("pipeline"),
+               "naive_kkt_s": naive.get("kkt"), "naive_derivs_s": naive.get("reformulate"),
+               "naive_solve_s": naive.get("solve"), "naive_status": naive.get("status", "not run")})
         row["naive_ratio"] = _ratio(naive.get("pipeline"), ours.get("pipeline"))
         row["naive_total_ratio"] = _ratio(naive.get("total"), ours.get("total"))
         row["naive_peak_mib"] = naive.get("peak_mib")
@@ -295,7 +414,7 @@ def _ratio(a, b):
 
 def format_report(family: str, mode: str, results: list[dict]) -> str:
     """The tables for one family and mode as text."""
-    fmt = {"display.width": 200, "display.max_columns": 40, "display.float_format": "{:.4g}".format}
+    fmt = {"display.width": 250, "display.max_columns": 60, "display.float_format": "{:.4g}".format}
     lines = [f"== {family}, mode {mode} =="]
     with pd.option_context(*(x for kv in fmt.items() for x in kv)):
         lines.append(main_table(results).to_string(index=False))

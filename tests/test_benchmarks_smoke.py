@@ -5,7 +5,7 @@ import pytest
 
 import sharedeq as sq
 from benchmarks.generators import FAMILIES, generate, river_data
-from benchmarks.runner import RunSpec, format_report, growth_table, measure, run_isolated
+from benchmarks.runner import RunSpec, format_report, free_pairs, growth_table, main_table, measure, run_isolated
 
 SIZES = (20, 40)
 
@@ -72,12 +72,32 @@ def test_runner_measures_in_process_and_in_a_subprocess():
     results = [measure(RunSpec("river", n, "ve", 3, 0)) for n in (20, 40)]
     results.append(measure(RunSpec("river", 20, "ve", 3, 0, "naive")))
     results.append(measure(RunSpec("river", 20, "ve", 3, 0, "mpec_nlp")))
-    for r in results[:3]:
+    results.append(measure(RunSpec("river", 20, "ve", 3, 0, "relaxation")))
+    for r in results[:3] + results[4:]:
         assert r["converged"] and r["residual"] < 1e-6 and r["total"] > r["kkt"] > 0
     assert results[3]["export"] > 0 and results[3]["status"]
+    assert results[4]["method"] == "relaxation" and results[4]["ipopt_s"] > 0 and results[4]["iterations"] > 0
+    for r in results[:2]:           # the floor: one LU of the final Newton matrix x iterations + build
+        assert r["method"] in ("interior point", "relaxation") and r["iterations"] >= 1
+        assert r["lu_s"] > 0 and r["floor_s"] >= r["lu_s"] * r["iterations"] and r["floor_ratio"] > 0
+        assert r["floor_s"] == pytest.approx(r["lu_s"] * r["iterations"] + r["build"] + r["annotate"])
     growth = growth_table(results)
     assert list(growth["from"]) == [20] and growth["per_doubling"].iloc[0] > 0
+    table = main_table(results)
+    for column in ("iters", "method", "derivs", "verify", "lu_s", "floor_s", "floor_ratio", "relax_ratio",
+                   "naive_total_ratio"):
+        assert column in table, column
+    assert (table[["lu_s", "floor_s", "floor_ratio"]] > 0).all().all()
+    assert table["relax_ratio"].iloc[0] > 0 and np.isnan(table["relax_ratio"].iloc[1])   # relaxation at n=20 only
     report = format_report("river", "ve", results)
-    assert "KKT time growth" in report and "baselines" in report
+    assert "KKT time growth" in report and "baselines" in report and "floor_ratio" in report
+    assert "relax_total_s" in report
     isolated = run_isolated(RunSpec("cournot", 20, "ve", 2, 0), timeout=120)
-    assert isolated["converged"] and isolated["peak_mib"] > 0
+    assert isolated["converged"] and isolated["peak_mib"] > 0 and isolated["floor_ratio"] > 0
+
+
+def test_free_pairs_ignore_infinite_bounds_and_points_at_a_bound():
+    lb = np.array([-np.inf, 0.0, 0.0, 1.0, -np.inf])
+    ub = np.array([np.inf, np.inf, 2.0, 1.0, 5.0])
+    z = np.array([3.0, 1e-12, 2.0 - 1e-10, 1.0, 4.0])
+    assert list(free_pairs(z, lb, ub)) == [0, 4]
