@@ -51,6 +51,8 @@ ARMIJO, MIN_STEP, TAU = 1e-4, 1e-10, 0.995
 #: and ``||F - v + w||_inf`` at most ``BETA ||r0|| / mu0`` times ``mu`` (the infeasibility may not lag behind the
 #: complementarity, else the iterates hug the bounds and the steps shrink to nothing).
 GAMMA, BETA = 1e-3, 10.0
+#: A step shorter than this along Mehrotra's direction sends the method to the more centring directions.
+LONG_STEP = 0.1
 #: The active-set Newton polish is tried at every iteration once ``mu <= POLISH_FROM mu0``.
 POLISH_FROM = 1e-3
 #: SuperLU options for ``J + D`` once :class:`_Factoriser` has ordered it: threshold pivoting that prefers the
@@ -262,19 +264,30 @@ def _step(mcp, it: _Iterate, box: _Box, lu, hood):
         lambda: _direction(lu, it, box, sigma * it.mu, np.where(box.has_l, dz * dv, 0.0),
                            np.where(box.has_u, -dz * dw, 0.0)),
         lambda: _direction(lu, it, box, max(sigma, 0.1) * it.mu),
+        lambda: _direction(lu, it, box, 0.5 * it.mu),
         lambda: _direction(lu, it, box, it.mu),
     )
+    # the first direction that allows a step of at least LONG_STEP; else the one that lowers the merit most. A
+    # short step means a gap or multiplier blocks the way (the iterate left the centre): more centring helps.
+    best = None
     for direction in directions:
         d = direction()
-        if np.all(np.isfinite(d[0])):
-            new = _line_search(mcp, it, box, d, hood)
-            if new is not None:
-                return new
-    return None
+        if not np.all(np.isfinite(d[0])):
+            continue
+        found = _line_search(mcp, it, box, d, hood)
+        if found is None:
+            continue
+        new, alpha = found
+        if alpha >= LONG_STEP:
+            return new
+        if best is None or new.merit < best.merit:
+            best = new
+    return best
 
 
 def _line_search(mcp, it: _Iterate, box: _Box, d, hood):
-    """Backtrack from the longest interior step until the merit decreases (Armijo) inside the neighbourhood."""
+    """Backtrack from the longest interior step until the merit decreases (Armijo) inside the neighbourhood:
+    ``(new iterate, step length)`` or None."""
     dz, dv, dw = d
     alpha = _max_step(it, box, dz, dv, dw, max(TAU, 1.0 - it.mu))
     while alpha >= MIN_STEP:
@@ -284,7 +297,7 @@ def _line_search(mcp, it: _Iterate, box: _Box, d, hood):
         if np.all(np.isfinite(F)):
             new = _Iterate(box, z, it.v + alpha * dv, it.w + alpha * dw, F)
             if new.merit <= (1 - ARMIJO * alpha) * it.merit and new in hood:
-                return new
+                return new, alpha
         alpha /= 2
     return None
 
