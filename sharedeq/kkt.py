@@ -382,12 +382,16 @@ class _KKTBuilder:
         other = sorted(self.rows)
         if other:
             F[other] = ca.vertcat(*(_as_sx(self.rows[k]) for k in other))
-            symbols: dict[int, int] = {}
+            # how many variables each distinct row depends on: one sparsity pattern for all (a symvar per row cost
+            # 0.09 s per aggregate definition at N = 10,000)
+            first: dict[int, int] = {}           # id of a distinct row -> the first pair that has it
             for k in other:
-                row = self.rows[k]
-                if id(row) not in symbols:
-                    symbols[id(row)] = len(ca.symvar(row)) if isinstance(row, ca.SX) else 0
-                dense[k] = symbols[id(row)] > threshold
+                first.setdefault(id(self.rows[k]), k)
+            stack = ca.vertcat(*(_as_sx(self.rows[k]) for k in first.values()))
+            counts = dict(zip(first, np.bincount(ca.jacobian_sparsity(stack, z).get_triplet()[0],
+                                                 minlength=len(first)), strict=True))
+            for k in other:
+                dense[k] = counts[id(self.rows[k])] > threshold
         if self.shadows:       # a QVI parameter takes its variable's value once every derivative is taken
             shadow = [sym for sym, _ in self.shadows.values()]
             target = [self._variable(var) for _, var in self.shadows.values()]
