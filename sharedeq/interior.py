@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sharedeq.mcp import MCP
-from sharedeq.newton import active_set_newton, sparse_lu
+from sharedeq.newton import active_set_newton, fill_reducing_order, sparse_lu
 from sharedeq.semismooth import natural_residual
 
 #: Armijo constant on the merit, the shortest step before a direction is given up, fraction to the boundary.
@@ -55,9 +55,8 @@ GAMMA, BETA = 1e-3, 10.0
 LONG_STEP = 0.1
 #: The active-set Newton polish is tried at every iteration once ``mu <= POLISH_FROM mu0``.
 POLISH_FROM = 1e-3
-#: SuperLU options for ``J + D`` once :class:`_Factoriser` has ordered it: threshold pivoting that prefers the
-#: diagonal of the (symmetrically) permuted matrix.
-LU_OPTIONS = {"permc_spec": "NATURAL", "diag_pivot_thresh": 0.1}
+#: SuperLU's threshold for preferring the diagonal pivot of ``J + D`` (ordered by :class:`_Factoriser`).
+DIAG_PIVOT_THRESH = 0.1
 
 
 @dataclass
@@ -190,15 +189,8 @@ class _Neighbourhood:
 
 class _Factoriser:
     """Sparse LU of ``J + diag(v / (z - lb) + w / (ub - z))`` over the pairs that are not fixed, with one
-    fill-reducing ordering computed for the structure on the first call and reused.
-
-    The ordering is SuperLU's minimum degree on the pattern of ``K + K'`` without its dense rows and columns
-    (aggregates, shared constraints, prices: more than ``max(64, 4 sqrt(n))`` entries), which then come last, so
-    that they fill only the border (a Schur complement in all but name). Minimum degree on the whole pattern
-    spends most of its time on the dense nodes (0.8 s at river N = 10,000, against 0.04 s for the factorisation)
-    and COLAMD fills in 5-10x more where every agent's multipliers are columns of its own (generalized Nash mode:
-    0.24 s against 0.01 s at river N = 1,000; Fisher markets: 0.3 s against 0.006 s at 1,000 buyers).
-    """
+    fill-reducing ordering (:func:`sharedeq.newton.fill_reducing_order`: dense rows and columns last) computed
+    for the structure on the first call and reused by every later one."""
 
     def __init__(self, box: _Box, counts: dict):
         self.box, self.counts, self.order = box, counts, None
@@ -209,37 +201,9 @@ class _Factoriser:
         keep = self.box.keep
         K = sp.csr_matrix(J)[keep][:, keep] + sp.diags(diag[keep])
         if self.order is None:
-            self.order = _fill_reducing_order(K)
+            self.order = fill_reducing_order(K)
         self.counts["factorisations"] += 1
-        lu = sparse_lu(K[self.order][:, self.order].tocsc(), **LU_OPTIONS)
-        return None if lu is None else _PermutedLU(lu, self.order)
-
-
-class _PermutedLU:
-    """Solves ``K x = b`` from the LU of ``K[order][:, order]``."""
-
-    def __init__(self, lu, order):
-        self.lu, self.order = lu, order
-
-    def solve(self, b):
-        x = np.empty_like(b)
-        x[self.order] = self.lu.solve(b[self.order])
-        return x
-
-
-def _fill_reducing_order(K: sp.csr_matrix) -> np.ndarray:
-    """Minimum degree on the pattern of ``K + K'`` without its dense rows and columns, which go last."""
-    from scipy.sparse.linalg import splu
-
-    n = K.shape[0]
-    pattern = (abs(K) + abs(K).T).tocsr()
-    dense = np.diff(pattern.indptr) > max(64, 4 * np.sqrt(n))
-    rest = np.flatnonzero(~dense)
-    sub = pattern[rest][:, rest]
-    sub.data[:] = 1.0
-    # a strongly diagonally dominant matrix of that pattern: SuperLU orders it and factorises without pivoting
-    lu = splu((sub + sp.identity(rest.size) * (n + 1.0)).tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0)
-    return np.r_[rest[np.argsort(lu.perm_c)], np.flatnonzero(dense)].astype(int)
+        return sparse_lu(K, order=self.order, diag_pivot_thresh=DIAG_PIVOT_THRESH)
 
 
 def _direction(lu, it: _Iterate, box: _Box, sigma_mu, extra_l=0.0, extra_u=0.0):
