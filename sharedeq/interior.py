@@ -28,9 +28,9 @@ and then the centring direction are tried.
 Once ``mu`` has fallen by :data:`POLISH_FROM`, the active set read off the iterate (a pair sits at a bound where
 its distance to the bound is below its multiplier) goes to the active-set Newton polish
 (:func:`sharedeq.newton.active_set_newton`), which takes the residual to machine accuracy in a step or two, and
-the method stops as soon as a point passes the caller's acceptance test. Otherwise it reports why it stopped
-(the iteration limit, a failed line search, a singular system, a non-finite ``F``), and :mod:`sharedeq.solve`
-falls back to the relaxation with Ipopt.
+the method stops as soon as a point passes the caller's acceptance test. Otherwise it reports why it stopped (no
+progress, the iteration limit, a failed line search, a singular system, a non-finite ``F``), and
+:mod:`sharedeq.solve` falls back to the relaxation with Ipopt.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ ARMIJO, MIN_STEP, TAU = 1e-4, 1e-10, 0.995
 GAMMA, BETA = 1e-3, 10.0
 #: A step shorter than this along Mehrotra's direction sends the method to the more centring directions.
 LONG_STEP = 0.1
+#: The method gives up when the merit has not fallen by 10 % in 25 iterations (an infeasible or non-monotone MCP:
+#: without this stop the fallback started only at the iteration limit).
+STALL, STALL_DECREASE = 25, 0.9
+#: Diagonal shift, relative to ``max |dF/dz|``, of free pairs that share their function with another pair.
+REGULARISATION = 1e-10
 #: The active-set Newton polish is tried at every iteration once ``mu <= POLISH_FROM mu0``.
 POLISH_FROM = 1e-3
 #: SuperLU's threshold for preferring the diagonal pivot of ``J + D`` (ordered by :class:`_Factoriser`).
@@ -64,7 +69,9 @@ class InteriorResult:
     """Where the interior-point method stopped: the point, why, and the work done.
 
     ``status``: "converged" (a point passed the acceptance test; ``polished`` says whether it came from the
-    active-set Newton polish), or why not. ``residual``: the MCP's natural residual at ``z`` (infinity norm).
+    active-set Newton polish), or why not: "no progress (...)", "line search failed", "singular Newton system",
+    "iteration limit", "F is not finite at the start". ``residual``: the MCP's natural residual at ``z``
+    (infinity norm).
     """
 
     z: np.ndarray
@@ -109,6 +116,11 @@ class _Box:
         self.keep = np.flatnonzero(~self.fixed)
         self.lb0 = np.where(self.has_l, self.lb, 0.0)
         self.ub0 = np.where(self.has_u, self.ub, 0.0)
+        # free pairs whose function is another pair's too (every agent's multiplier of a shared equality in
+        # generalized Nash mode): identical rows of J with no diagonal, so J + D is singular without a shift
+        leader = mcp.pairs["same_as"].to_numpy() if "same_as" in mcp.pairs else np.arange(mcp.size)
+        free = ~self.has_l & ~self.has_u & ~self.fixed
+        self.duplicate = free & (np.bincount(leader[free], minlength=mcp.size)[leader] > 1)
 
     def gaps(self, z):
         """``z - lb`` and ``ub - z`` where the bound is finite, 0 elsewhere."""
@@ -153,7 +165,12 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
     it = _mehrotra_start(mcp, jacobian, it, box, factorise) or it
     mu0 = it.mu
     hood = _Neighbourhood(min(GAMMA, 0.5 * it.min_product / mu0), BETA * max(it.infeasibility, 1e-12) / mu0)
+    merits = []
     for k in range(1, max_iter + 1):
+        merits.append(it.merit)
+        if k > STALL and it.merit > STALL_DECREASE * merits[-1 - STALL]:
+            return finish(it.z, f"no progress (merit down by less than {1 - STALL_DECREASE:.0%} in {STALL} "
+                                f"iterations)", k - 1, it.mu)
         residual = natural_residual(mcp, it.z, it.F)
         accepted = accept(it.z, residual)
         if accepted or it.mu <= POLISH_FROM * mu0:
@@ -198,6 +215,10 @@ class _Factoriser:
     def __call__(self, J, it: _Iterate):
         inv_s, inv_t = self.box.inverse_gaps(it)
         diag = it.v * inv_s + it.w * inv_t
+        if self.box.duplicate.any():
+            # a shift of REGULARISATION relative to J: the duplicated rows then ask for equal changes of those
+            # multipliers (the system itself is consistent: same row, same right-hand side -F)
+            diag = diag + np.where(self.box.duplicate, REGULARISATION * max(1.0, float(abs(J).max())), 0.0)
         keep = self.box.keep
         K = sp.csr_matrix(J)[keep][:, keep] + sp.diags(diag[keep])
         if self.order is None:

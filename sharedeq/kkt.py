@@ -371,11 +371,10 @@ class _KKTBuilder:
         builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
         stationarity, threshold = builder.rows(self.requests), builder.threshold
         stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
-        dense = np.zeros(n, dtype=bool)
+        width = np.zeros(n, dtype=int)          # entries of each row of dF/dz
         if stat_rows.size:
-            counts = np.bincount(ca.jacobian_sparsity(stationarity[stat_rows.tolist()], z).get_triplet()[0],
-                                 minlength=stat_rows.size)
-            dense[stat_rows] = counts > threshold
+            width[stat_rows] = np.bincount(ca.jacobian_sparsity(stationarity[stat_rows.tolist()], z).get_triplet()[0],
+                                           minlength=stat_rows.size)
         F = stationarity
         for k, term in self.vi_terms.items():
             F[k] = F[k] + term
@@ -391,7 +390,8 @@ class _KKTBuilder:
             counts = dict(zip(first, np.bincount(ca.jacobian_sparsity(stack, z).get_triplet()[0],
                                                  minlength=len(first)), strict=True))
             for k in other:
-                dense[k] = counts[id(self.rows[k])] > threshold
+                width[k] = counts[id(self.rows[k])]
+        dense = width > threshold
         if self.shadows:       # a QVI parameter takes its variable's value once every derivative is taken
             shadow = [sym for sym, _ in self.shadows.values()]
             target = [self._variable(var) for _, var in self.shadows.values()]
@@ -401,7 +401,7 @@ class _KKTBuilder:
         pairs = pd.DataFrame({
             "kind": [c.kind for c in self.cols], "agent": [c.agent for c in self.cols],
             "variable": [c.variable for c in self.cols], "equation": [c.equation for c in self.cols],
-            "side": [c.side for c in self.cols], "dense": dense,
+            "side": [c.side for c in self.cols], "dense": dense, "width": width,
             "same_as": [self.same_as.get(k, k) for k in range(n)]})
         z0 = self._initial_point(z, lb, ub)
         # "shadows": (QVI parameter, its variable) pairs; a solution gives the parameter its variable's value

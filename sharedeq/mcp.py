@@ -312,19 +312,26 @@ def sx_to_pyomo(F: ca.SX, z: ca.SX, variables: list) -> list:
 
 
 # ---------------------------------------------------------------------------------------------- plain MCPs
-def dense_rows(F: ca.SX, z: ca.SX) -> np.ndarray:
-    """Rows of ``F`` with more than ``max(64, 4 sqrt(n))`` structural nonzeros in ``dF/dz`` (differentiated in
-    reverse mode by :func:`sharedeq.reformulate.relax`)."""
-    n = int(z.shape[0])
+def row_widths(F: ca.SX, z: ca.SX) -> np.ndarray:
+    """The number of structural nonzeros of each row of ``dF/dz``."""
     rows = ca.jacobian_sparsity(F, z).get_triplet()[0]
-    return np.bincount(np.asarray(rows, dtype=int), minlength=int(F.shape[0])) > max(64, int(4 * math.sqrt(n)))
+    return np.bincount(np.asarray(rows, dtype=int), minlength=int(F.shape[0]))
+
+
+def dense_rows(F: ca.SX, z: ca.SX, width=None) -> np.ndarray:
+    """Rows of ``F`` with more than ``max(64, 4 sqrt(n))`` structural nonzeros in ``dF/dz`` (differentiated in
+    reverse mode by :func:`sharedeq.reformulate.relax`); ``width``: :func:`row_widths` if known."""
+    width = row_widths(F, z) if width is None else width
+    return width > max(64, int(4 * math.sqrt(int(z.shape[0]))))
 
 
 def plain_pairs(names: list, equations: list, F: ca.SX, z: ca.SX) -> pd.DataFrame:
     """The :attr:`MCP.pairs` table of user-declared pairs: kind "vi", no agent, each its own function."""
     n = len(names)
+    width = row_widths(F, z)
     return pd.DataFrame({"kind": ["vi"] * n, "agent": [None] * n, "variable": names, "equation": equations,
-                         "side": [""] * n, "dense": dense_rows(F, z), "same_as": np.arange(n)})
+                         "side": [""] * n, "dense": dense_rows(F, z, width), "width": width,
+                         "same_as": np.arange(n)})
 
 
 def _plain_size(F, z, vectors: dict) -> int:

@@ -23,6 +23,7 @@ Every step is recorded (``solution.steps``), so a failure says what was tried.
 
 from __future__ import annotations
 
+import copy
 import time
 
 import numpy as np
@@ -114,11 +115,15 @@ def _solve_problem(problem, mode, weights, lift, verify, escapes, chain) -> Solu
         solution.verify(max_certified=None if verify is True else VERIFY_MAX_CERTIFIED)
         solution.timings["verify"] = time.perf_counter() - start
         progress.done(solution.status)
-        for _ in range(escapes):
+        for attempt in range(escapes):
             if solution.status != NOT_AN_EQUILIBRIUM:
                 break
-            solution = _escape(problem, mcp, solution, lambda: chain(problem, mcp, {"kkt": timings["kkt"]}, mode,
-                                                                       weights))
+            # A restart that was not kept leaves the same solution, so the same chain would repeat it exactly; and
+            # the interior-point method recentres its start (Mehrotra), so it may not stay near the better
+            # responses. In "auto", every restart after the first is the relaxation, which starts where it is told.
+            again = chain.using("relaxation") if attempt and chain.method == "auto" else chain
+            solution = _escape(problem, mcp, solution,
+                               lambda again=again: again(problem, mcp, {"kkt": timings["kkt"]}, mode, weights))
     if not solution.converged:
         from sharedeq.diagnose import diagnose
 
@@ -181,6 +186,12 @@ class _Chain:
         self.backend, self.options, self.tol, self.eps_schedule = backend, options, tol, eps_schedule
         self.polish, self.newton_from, self.scaled_tol, self.method = polish, newton_from, scaled_tol, method
         self.print_iterations = print_iterations
+
+    def using(self, method) -> _Chain:
+        """The same settings with another ``method``."""
+        other = copy.copy(self)
+        other.method = method
+        return other
 
     def __call__(self, problem, mcp, timings, mode, weights) -> Solution:
         start = time.perf_counter()
