@@ -59,7 +59,11 @@ class MCPJacobian:
             blocks.append(ca.horzcat(known_jacobian, ca.SX(known_rows.size, self.n_y)))
         if local.size:
             blocks.append(ca.jacobian(sx_take(F, local), zy))
-        blocks += [ca.jacobian(F[int(k)], zy) for k in dense_list]
+        # dense rows whose columns do not overlap share one reverse sweep (a market's clearing rows, each over its
+        # own good's columns: one casadi call instead of one per row)
+        groups = _disjoint_groups(dense_list, F, zy)
+        blocks += [ca.jacobian(sx_take(F, group), zy) for group in groups]
+        dense_list = np.concatenate(groups) if groups else dense_list
         self.rows = np.r_[known_rows, local, dense_list].astype(int)
         J = ca.vertcat(*blocks) if blocks else ca.SX(0, n + self.n_y)
         self.blocks = (self.rows, J)
@@ -97,3 +101,32 @@ class MCPJacobian:
         return sp.csr_matrix(J)
 
     __call__ = dF_dz
+
+
+def _disjoint_groups(rows: np.ndarray, F: ca.SX, zy: ca.SX, max_groups: int = 64) -> list[np.ndarray]:
+    """``rows`` of ``F`` in groups whose column supports in ``dF/dzy`` do not overlap (greedy, first fit among at
+    most ``max_groups`` groups; a row that fits none is a group of its own). casadi's Jacobian of a group then needs
+    one reverse sweep; rows that share columns (aggregates over the same outputs) stay one per group."""
+    if rows.size < 2:
+        return [rows] if rows.size else []
+    colind, row_index = ca.jacobian_sparsity(sx_take(F, rows), zy).get_ccs()
+    support = sp.csc_matrix((np.ones(len(row_index), dtype=bool), np.asarray(row_index), np.asarray(colind)),
+                            shape=(rows.size, int(zy.shape[0]))).tocsr()
+    used = np.zeros((0, support.shape[1]), dtype=bool)
+    members: list[list[int]] = []
+    alone = []
+    for r in range(rows.size):
+        columns = support.indices[support.indptr[r]:support.indptr[r + 1]]
+        free = np.flatnonzero(~used[:, columns].any(axis=1))
+        if free.size:
+            g = int(free[0])
+        elif len(members) < max_groups:
+            used = np.vstack([used, np.zeros((1, support.shape[1]), dtype=bool)])
+            members.append([])
+            g = len(members) - 1
+        else:
+            alone.append(int(rows[r]))
+            continue
+        used[g, columns] = True
+        members[g].append(int(rows[r]))
+    return [np.array(m, dtype=int) for m in members] + [np.array([k], dtype=int) for k in alone]
