@@ -15,11 +15,7 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from sharedeq.mcp import MCP, BufferedFunction, dense_rows, row_widths, sx_take
-
-#: A row is differentiated alone (reverse mode) when it has more than ``max(WIDE_MIN, WIDE_FACTOR * median)``
-#: entries, besides the dense rows of the MCP.
-WIDE_MIN, WIDE_FACTOR = 16, 4.0
+from sharedeq.mcp import MCP, BufferedFunction, dense_rows, disjoint_row_groups, row_widths, sx_take, wide_rows
 
 
 class MCPJacobian:
@@ -43,11 +39,7 @@ class MCPJacobian:
         else:
             width = row_widths(F, zy)
             dense = dense_rows(F, zy, width)
-        # rows much wider than the typical one (a budget over all prices, a market over all buyers) go alone too:
-        # in the forward colouring of the other rows each would cost as many sweeps as it has entries (endowment
-        # economy, 100 x 100: 4.9 s for all rows together, 0.09 + 0.38 s with its 199 wide rows apart)
-        if n:
-            dense = dense | (width > max(WIDE_MIN, WIDE_FACTOR * float(np.median(width))))
+        dense = dense | wide_rows(width)      # differentiated apart from the local rows, as the dense ones
         known_rows, known_jacobian = (np.zeros(0, dtype=int), None) if mcp.polynomial_jacobian is None \
             else mcp.polynomial_jacobian[:2]
         known = np.zeros(n, dtype=bool)
@@ -61,7 +53,7 @@ class MCPJacobian:
             blocks.append(ca.jacobian(sx_take(F, local), zy))
         # dense rows whose columns do not overlap share one reverse sweep (a market's clearing rows, each over its
         # own good's columns: one casadi call instead of one per row)
-        groups = _disjoint_groups(dense_list, F, zy)
+        groups = disjoint_row_groups(F, dense_list, zy)
         blocks += [ca.jacobian(sx_take(F, group), zy) for group in groups]
         dense_list = np.concatenate(groups) if groups else dense_list
         self.rows = np.r_[known_rows, local, dense_list].astype(int)
@@ -102,31 +94,3 @@ class MCPJacobian:
 
     __call__ = dF_dz
 
-
-def _disjoint_groups(rows: np.ndarray, F: ca.SX, zy: ca.SX, max_groups: int = 64) -> list[np.ndarray]:
-    """``rows`` of ``F`` in groups whose column supports in ``dF/dzy`` do not overlap (greedy, first fit among at
-    most ``max_groups`` groups; a row that fits none is a group of its own). casadi's Jacobian of a group then needs
-    one reverse sweep; rows that share columns (aggregates over the same outputs) stay one per group."""
-    if rows.size < 2:
-        return [rows] if rows.size else []
-    colind, row_index = ca.jacobian_sparsity(sx_take(F, rows), zy).get_ccs()
-    support = sp.csc_matrix((np.ones(len(row_index), dtype=bool), np.asarray(row_index), np.asarray(colind)),
-                            shape=(rows.size, int(zy.shape[0]))).tocsr()
-    used = np.zeros((0, support.shape[1]), dtype=bool)
-    members: list[list[int]] = []
-    alone = []
-    for r in range(rows.size):
-        columns = support.indices[support.indptr[r]:support.indptr[r + 1]]
-        free = np.flatnonzero(~used[:, columns].any(axis=1))
-        if free.size:
-            g = int(free[0])
-        elif len(members) < max_groups:
-            used = np.vstack([used, np.zeros((1, support.shape[1]), dtype=bool)])
-            members.append([])
-            g = len(members) - 1
-        else:
-            alone.append(int(rows[r]))
-            continue
-        used[g, columns] = True
-        members[g].append(int(rows[r]))
-    return [np.array(m, dtype=int) for m in members] + [np.array([k], dtype=int) for k in alone]

@@ -31,7 +31,7 @@ from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
-from sharedeq.mcp import MCP, sx_take
+from sharedeq.mcp import MCP, disjoint_row_groups, sx_take, wide_rows
 from sharedeq.translate import Translator
 from sharedeq.validate import validate
 
@@ -464,16 +464,18 @@ class _Stationarity:
             cols.append(np.asarray(c, dtype=int))
             vals.append(ca.vec(jac.nz[:]))
 
-        single = idx
+        groups = [[i] for i in idx]
         if batch and len(idx) > 1:
             stack = ca.vertcat(*(exprs[i] for i in idx))
             counts = np.bincount(ca.jacobian_sparsity(stack, self.z).get_triplet()[0], minlength=len(idx))
-            local = np.flatnonzero(counts <= self.threshold)
+            apart = (counts > self.threshold) | wide_rows(counts)
+            local = np.flatnonzero(~apart)
             if local.size:
                 take(ca.jacobian(stack[local.tolist()], self.z), np.asarray(idx)[local])
-            single = [idx[j] for j in np.flatnonzero(counts > self.threshold)]
-        for i in single:
-            take(ca.jacobian(exprs[i], self.z), [i])
+            # the dense and wide ones alone, or together where their columns do not overlap (one reverse sweep)
+            groups = [np.asarray(idx)[g].tolist() for g in disjoint_row_groups(stack, np.flatnonzero(apart), self.z)]
+        for group in groups:
+            take(ca.jacobian(ca.vertcat(*(exprs[i] for i in group)), self.z), group)
         if not rows:
             return np.zeros(0, int), np.zeros(0, int), ca.SX(0, 1)
         return np.concatenate(rows), np.concatenate(cols), ca.vertcat(*vals)
