@@ -100,7 +100,7 @@ def test_shared_constraint_with_unknown_agent_and_wrong_types():
         p.add_agent("a", objective=m.x[2] ** 2, variables=m.x[2])
 
 
-def test_solve_that_cannot_converge_says_so_first():
+def infeasible_game():
     """Two agents whose shared equality cannot be met within their bounds: no equilibrium exists."""
     m = pyo.ConcreteModel(name="infeasible")
     m.x = pyo.Var([1, 2], bounds=(0, 1))
@@ -109,6 +109,11 @@ def test_solve_that_cannot_converge_says_so_first():
     p.add_agent("a", objective=(m.x[1] - 0.2) ** 2, variables=m.x[1])
     p.add_agent("b", objective=(m.x[2] - 0.2) ** 2, variables=m.x[2])
     p.add_shared(m.total, variational=True)
+    return p, m
+
+
+def test_solve_that_cannot_converge_says_so_first():
+    p, m = infeasible_game()
     sol = p.solve(options={"max_iter": 200})
     assert not sol.converged and sol.status == "not converged"
     assert sol.summary().startswith("NOT CONVERGED")

@@ -20,6 +20,7 @@ from sharedeq.interior import _Box, _Factoriser, _Iterate, interior_point
 from sharedeq.jacobian import MCPJacobian
 from sharedeq.kkt import build_mcp
 from sharedeq.reformulate import relax
+from tests.test_errors import infeasible_game
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -134,13 +135,7 @@ def test_degenerate_pairs():
 def test_a_failure_says_why_and_the_relaxation_follows():
     """No equilibrium exists (a shared equality out of reach of the bounds): the interior point stops with its
     reason, then the relaxation is tried; alone (method="interior") it reports the same failure."""
-    m = pyo.ConcreteModel()
-    m.x = pyo.Var([1, 2], bounds=(0, 1))
-    m.total = pyo.Constraint(expr=m.x[1] + m.x[2] == 5)
-    p = sq.EquilibriumProblem(m, name="infeasible")
-    p.add_agent("a", objective=(m.x[1] - 0.2) ** 2, variables=m.x[1])
-    p.add_agent("b", objective=(m.x[2] - 0.2) ** 2, variables=m.x[2])
-    p.add_shared(m.total, variational=True)
+    p, _ = infeasible_game()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         alone = p.solve(method="interior")
