@@ -19,11 +19,9 @@ from sharedeq.mcp import MCP, BufferedFunction, dense_rows, disjoint_row_groups,
 
 
 class MCPJacobian:
-    """``z -> dF/dz`` (scipy CSR, ``mcp.size`` square) for ``mcp``; ``blocks`` as SX for reuse by the relaxation.
-
-    ``blocks`` is ``(rows, J)``: ``J`` the SX Jacobian in ``(z, y)`` of the rows ``rows`` of ``F`` (lifted form
-    when there are aggregates), in that order; ``y`` empty without aggregates.
-    """
+    """``dF_dz(z)``: the MCP's Jacobian at ``z`` (scipy CSR, ``mcp.size`` square), from one casadi Function of
+    the rows of ``F`` (lifted form when there are aggregates) in ``(z, y)``, built once; ``y`` empty without
+    aggregates."""
 
     def __init__(self, mcp: MCP):
         n = mcp.size
@@ -56,9 +54,8 @@ class MCPJacobian:
         groups = disjoint_row_groups(F, dense_list, zy)
         blocks += [ca.jacobian(sx_take(F, group), zy) for group in groups]
         dense_list = np.concatenate(groups) if groups else dense_list
-        self.rows = np.r_[known_rows, local, dense_list].astype(int)
+        rows = np.r_[known_rows, local, dense_list].astype(int)
         J = ca.vertcat(*blocks) if blocks else ca.SX(0, n + self.n_y)
-        self.blocks = (self.rows, J)
         outputs = [J]
         if aggregates is not None:
             definitions = aggregates.definitions
@@ -73,7 +70,7 @@ class MCPJacobian:
         position = sp.csc_matrix((np.arange(J.nnz(), dtype=float) + 1, np.asarray(row), np.asarray(colind)),
                                  shape=J.shape).tocsr()
         order = np.empty(n, dtype=int)
-        order[self.rows] = np.arange(self.rows.size)
+        order[rows] = np.arange(rows.size)
         position = position[order]
         self._pattern = (position.indices, position.indptr, position.shape)
         self._take = position.data.astype(np.int64) - 1
@@ -91,6 +88,4 @@ class MCPJacobian:
             h_z = sp.csc_matrix((values[1].copy(), np.asarray(row), np.asarray(colind)), shape=self._h_z.shape)
             J = J[:, : self.n] + J[:, self.n:] @ h_z
         return sp.csr_matrix(J)
-
-    __call__ = dF_dz
 
