@@ -7,7 +7,7 @@
    a number of iterations that hardly grows with the size. When it stops without a solution, the chain goes on:
 3. :func:`sharedeq.reformulate.relax` relaxes complementarity to ``(z - lb) s <= eps``.
 4. Ipopt solves the relaxation for a decreasing sequence of ``eps``, each run warm-started from the last.
-4. The polish fixes the active set that the relaxation found and solves the remaining square system, which
+5. The polish fixes the active set that the relaxation found and solves the remaining square system, which
    takes the residual from about ``sqrt(eps)`` to machine accuracy: Newton's method with a sparse LU
    (:mod:`sharedeq.newton`) after every relaxation step with ``eps <= newton_from`` (all of them by default; a
    failed attempt costs one sparse factorisation), and Ipopt on the square system as the fallback when Newton
@@ -82,8 +82,8 @@ def solve(problem, mode=None, weights=None, backend="casadi", options=None, lift
         solution, the relaxation with Ipopt), "interior" (the interior-point method alone) or "relaxation" (Ipopt
         on the relaxed NLP alone; ``options``, ``eps_schedule``, ``polish`` and ``newton_from`` apply to it).
     verbose: progress on stderr (:mod:`sharedeq.progress`): None a bar when stderr is a terminal and the solve
-        lasts over a second, 0 none, 1 a bar always, 2 Ipopt's iteration log instead. Stages are logged at INFO on
-        the logger "sharedeq" whatever ``verbose`` is.
+        lasts over a second, 0 none, 1 a bar always, 2 the iteration log on stdout instead (the interior point's
+        and Ipopt's). Stages are logged at INFO on the logger "sharedeq" whatever ``verbose`` is.
     """
     if verbose is not None and verbose is not True and verbose >= 2:
         options = {"print_level": 5, **(options or {})}
@@ -182,7 +182,8 @@ class _Chain:
 
     def __init__(self, backend, options, tol, eps_schedule, polish, newton_from, scaled_tol, method,
                  print_iterations=False):
-        get_backend(backend).check_available()      # a wrong backend is an error now, not after the interior point
+        if method != "interior":        # a wrong backend is an error now, not after the interior point
+            get_backend(backend).check_available()
         self.backend, self.options, self.tol, self.eps_schedule = backend, options, tol, eps_schedule
         self.polish, self.newton_from, self.scaled_tol, self.method = polish, newton_from, scaled_tol, method
         self.print_iterations = print_iterations
