@@ -15,7 +15,16 @@ import casadi as ca
 import numpy as np
 import scipy.sparse as sp
 
-from sharedeq.mcp import MCP, BufferedFunction, dense_rows, disjoint_row_groups, row_widths, sx_take, wide_rows
+from sharedeq.mcp import (
+    MCP,
+    BufferedFunction,
+    RowJacobians,
+    dense_rows,
+    disjoint_row_groups,
+    row_widths,
+    sx_take,
+    wide_rows,
+)
 
 
 class MCPJacobian:
@@ -52,7 +61,8 @@ class MCPJacobian:
         # dense rows whose columns do not overlap share one reverse sweep (a market's clearing rows, each over its
         # own good's columns: one casadi call instead of one per row)
         groups = disjoint_row_groups(F, dense_list, zy)
-        blocks += [ca.jacobian(sx_take(F, group), zy) for group in groups]
+        differentiate = RowJacobians(zy, len(groups))
+        blocks += [differentiate(sx_take(F, group)) for group in groups]
         dense_list = np.concatenate(groups) if groups else dense_list
         rows = np.r_[known_rows, local, dense_list].astype(int)
         J = ca.vertcat(*blocks) if blocks else ca.SX(0, n + self.n_y)

@@ -31,7 +31,7 @@ from pyomo.core.base.var import VarData
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
-from sharedeq.mcp import MCP, disjoint_row_groups, sx_take, wide_rows
+from sharedeq.mcp import MCP, RowJacobians, disjoint_row_groups, sx_take, wide_rows
 from sharedeq.translate import Translator
 from sharedeq.validate import validate
 
@@ -474,8 +474,9 @@ class _Stationarity:
                 take(ca.jacobian(stack[local.tolist()], self.z), np.asarray(idx)[local])
             # the dense and wide ones alone, or together where their columns do not overlap (one reverse sweep)
             groups = [np.asarray(idx)[g].tolist() for g in disjoint_row_groups(stack, np.flatnonzero(apart), self.z)]
+        differentiate = RowJacobians(self.z, len(groups))
         for group in groups:
-            take(ca.jacobian(ca.vertcat(*(exprs[i] for i in group)), self.z), group)
+            take(differentiate(ca.vertcat(*(exprs[i] for i in group))), group)
         if not rows:
             return np.zeros(0, int), np.zeros(0, int), ca.SX(0, 1)
         return np.concatenate(rows), np.concatenate(cols), ca.vertcat(*vals)

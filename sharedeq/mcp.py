@@ -370,6 +370,34 @@ def disjoint_row_groups(F: ca.SX, rows: np.ndarray, zy: ca.SX, max_groups: int =
     return [np.array(m, dtype=int) for m in members] + [np.array([k], dtype=int) for k in alone]
 
 
+class RowJacobians:
+    """Jacobians of groups of rows of ``F`` with respect to ``z``, each taken with respect to the symbols the group
+    contains only and then placed in its columns: a casadi Jacobian costs O(len(z)) per call however small the
+    rows (Fisher market, 1,000 buyers x 500 goods: 942 budget-row groups at 44 ms each). Groups of a few rows are
+    cheap this way; when there are at most ``FEW`` groups each is differentiated directly."""
+
+    FEW = 16
+
+    def __init__(self, z: ca.SX, n_groups: int):
+        self.z = z
+        self.column_of = None if n_groups <= self.FEW else \
+            {z[k].element_hash(): k for k in range(int(z.shape[0]))}
+
+    def __call__(self, rows: ca.SX) -> ca.SX:
+        if self.column_of is None:
+            return ca.jacobian(rows, self.z)
+        found = [self.column_of.get(s.element_hash()) for s in ca.symvar(rows)]
+        if any(k is None for k in found):      # a symbol that is not in z (a QVI parameter): no shortcut
+            return ca.jacobian(rows, self.z)
+        columns = sorted(found)
+        if not columns:
+            return ca.SX(int(rows.shape[0]), int(self.z.shape[0]))
+        sub = ca.jacobian(rows, sx_take(self.z, np.array(columns, dtype=int)))
+        place = ca.DM.triplet(list(range(len(columns))), columns, [1.0] * len(columns), len(columns),
+                              int(self.z.shape[0]))
+        return ca.mtimes(sub, place)
+
+
 def plain_pairs(names: list, equations: list, F: ca.SX, z: ca.SX) -> pd.DataFrame:
     """The :attr:`MCP.pairs` table of user-declared pairs: kind "vi", no agent, each its own function."""
     n = len(names)
