@@ -195,12 +195,13 @@ class _Chain:
         return other
 
     def __call__(self, problem, mcp, timings, mode, weights) -> Solution:
-        start = time.perf_counter()
-        progress.stage("Jacobian")
-        jacobian = MCPJacobian(mcp)
-        timings["reformulate"] = time.perf_counter() - start
+        timings["reformulate"] = 0.0
         steps = []
-        if self.method != "relaxation":
+        if self.method != "relaxation":      # the relaxation has its own derivatives (RelaxedNLP.dF_dz)
+            start = time.perf_counter()
+            progress.stage("Jacobian")
+            jacobian = MCPJacobian(mcp)
+            timings["reformulate"] = time.perf_counter() - start
             start = time.perf_counter()
             progress.stage("interior point")
             result = interior_point(mcp, jacobian, accept=_Acceptance(mcp, jacobian, self.tol, self.scaled_tol),
