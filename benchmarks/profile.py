@@ -75,7 +75,7 @@ class _TimedCasadi:
 
 
 KKT_METHODS = ("_pieces", "_claim", "_assemble", "_initial_point", "_shared_constraints", "_agent", "_lift", "build")
-STATIONARITY_METHODS = ("_direct", "_total_gradient", "_own_terms", "_shared_terms", "_weights", "rows")
+STATIONARITY_METHODS = ("_direct", "_total_gradients", "_chain", "_own_terms", "_shared_terms", "_weighted", "rows")
 KKT_CASADI = ("jacobian", "jacobian_sparsity", "symvar", "vertcat", "mtimes", "Function", "substitute",
               "depends_on")
 RELAX_CASADI = ("jacobian", "hessian", "Function", "vertcat", "dot", "triu", "sum1")
@@ -92,7 +92,7 @@ def instrumented(stopwatch: Stopwatch):
     patches += [(kkt._Stationarity, name, f"kkt.stationarity.{name}") for name in STATIONARITY_METHODS]
     patches += [(translate.Translator, "__call__", "translate (Translator.__call__)"),
                 (problem.EquilibriumProblem, "shared_of", "problem.shared_of"),
-                (kkt, "_aggregates", "kkt._aggregates")]
+                (kkt, "_aggregates", "kkt._aggregates"), (kkt, "validate", "validate")]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     saved += [(kkt, "ca", kkt.ca), (reformulate, "ca", reformulate.ca)]
     try:
@@ -139,22 +139,76 @@ def _timed(pieces: dict, label: str, fn, *args, **kwargs):
     return out
 
 
-def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0, verify: bool = False) -> dict:
-    """Run the chain piece by piece (instrumented); returns tables of pieces, exclusive times and Ipopt stats."""
-    from sharedeq.backends.casadi_ipopt import CasadiIpopt
+def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0, verify: bool = False,
+              method: str = "interior") -> dict:
+    """Run the chain piece by piece (instrumented); returns tables of pieces, exclusive times and Ipopt stats.
+
+    method: "interior" (the default chain: MCPJacobian, then the interior-point method) or "relaxation" (the
+    relaxed NLP and Ipopt's tightening loop with the Newton polish)."""
     from sharedeq.kkt import build_mcp
-    from sharedeq.reformulate import relax
-    from sharedeq.solution import SCALED_TOL, Solution
-    from sharedeq.solve import EPS_SCHEDULE, NEWTON_FROM, _Acceptance, _tighten_and_polish
-    from sharedeq.verify import kkt_check
+    from sharedeq.solution import Solution
 
     fam, pieces, kkt_watch, relax_watch = FAMILIES[family], {}, Stopwatch(), Stopwatch()
     model = _timed(pieces, "Pyomo build", fam.model, n, m, seed, False)
     problem = _timed(pieces, "annotate", fam.annotate, model)
     with instrumented(kkt_watch):
         mcp = _timed(pieces, "build_mcp (KKT)", build_mcp, problem, mode=mode)
-    with instrumented(relax_watch):
-        nlp = _timed(pieces, "relax (reformulate)", relax, mcp)
+    if method == "interior":
+        steps, z, stats, backend = _interior_chain(mcp, pieces)
+    else:
+        with instrumented(relax_watch):
+            steps, z, stats, backend = _relaxation_chain(mcp, pieces)
+    sol = _timed(pieces, "Solution.build", Solution.build, problem, mcp, z, steps, {"kkt": 0, "reformulate": 0,
+                 "solve": 0}, mode, None, 1e-8, backend)
+    for table in ("variables", "multipliers", "residuals", "objective_values"):
+        _timed(pieces, f"Solution.{table}", getattr, sol, table)
+    _timed(pieces, "Solution.summary()", sol.summary)
+    _timed(pieces, "Solution.to_dict()", sol.to_dict)
+    if verify:
+        from sharedeq.verify import kkt_check
+
+        _timed(pieces, "kkt_check", kkt_check, problem, sol)
+        _timed(pieces, "second-order check", sol.check_second_order)
+    frame = pd.DataFrame({"seconds": pieces})
+    frame.index.name = "piece"
+    relax_total = pieces.get("relax (reformulate)")
+    return {"pieces": frame, "kkt": kkt_watch.table(pieces["build_mcp (KKT)"]),
+            "relax": relax_watch.table(relax_total) if relax_total is not None else None,
+            "ipopt": ipopt_table(stats) if method == "relaxation" else pd.DataFrame(stats),
+            "solution": sol, "peak_mib": peak_rss_mib(), "mcp": mcp}
+
+
+def _interior_chain(mcp, pieces):
+    """MCPJacobian and the interior-point method, the factorisation and Jacobian calls timed apart."""
+    from sharedeq import interior
+    from sharedeq.jacobian import MCPJacobian
+    from sharedeq.solution import SCALED_TOL
+    from sharedeq.solve import _Acceptance, _interior_step
+
+    jacobian = _timed(pieces, "MCPJacobian (derivatives)", MCPJacobian, mcp)
+    inner = Stopwatch()
+    saved = (jacobian.dF_dz, mcp.evaluate, interior.sparse_lu)
+    jacobian.dF_dz = inner.wrap("dF/dz", jacobian.dF_dz)
+    mcp.evaluate = inner.wrap("F(z)", mcp.evaluate)
+    interior.sparse_lu = inner.wrap("sparse LU (order + factorise)", interior.sparse_lu)
+    try:
+        result = _timed(pieces, "interior point (with polish)", interior.interior_point, mcp, jacobian,
+                        accept=_Acceptance(mcp, jacobian, 1e-8, SCALED_TOL))
+    finally:
+        jacobian.dF_dz, mcp.evaluate, interior.sparse_lu = saved
+    stats = [{"piece": k, "seconds": v, "calls": inner.calls[k]} for k, v in inner.own.items()]
+    stats.append({"piece": "iterations", "seconds": float("nan"), "calls": result.iterations})
+    return [_interior_step(result)], result.z, stats, "interior point"
+
+
+def _relaxation_chain(mcp, pieces):
+    """The relaxed NLP, one nlpsol per stage, Ipopt's tightening loop with the Newton polish."""
+    from sharedeq.backends.casadi_ipopt import CasadiIpopt
+    from sharedeq.reformulate import relax
+    from sharedeq.solution import SCALED_TOL
+    from sharedeq.solve import EPS_SCHEDULE, NEWTON_FROM, _Acceptance, _tighten_and_polish
+
+    nlp = _timed(pieces, "relax (reformulate)", relax, mcp)
     engine = CasadiIpopt(nlp)
     for stage in ("relax", "warm"):
         _timed(pieces, f"nlpsol construction ({stage})", engine._solver, stage)
@@ -162,20 +216,7 @@ def breakdown(family: str, n: int, mode: str = "ve", m: int = 10, seed: int = 0,
     accept = _Acceptance(mcp, nlp, 1e-8, SCALED_TOL)
     steps, z = _timed(pieces, "Ipopt runs + Newton polish", _tighten_and_polish, mcp, nlp, recorder, accept,
                       EPS_SCHEDULE, True, NEWTON_FROM)
-    sol = _timed(pieces, "Solution.build", Solution.build, problem, mcp, z, steps, {"kkt": 0, "reformulate": 0,
-                 "solve": 0}, mode, None, 1e-8, "casadi")
-    for table in ("variables", "multipliers", "residuals", "objective_values"):
-        _timed(pieces, f"Solution.{table}", getattr, sol, table)
-    _timed(pieces, "Solution.summary()", sol.summary)
-    _timed(pieces, "Solution.to_dict()", sol.to_dict)
-    if verify:
-        _timed(pieces, "kkt_check", kkt_check, problem, sol)
-        _timed(pieces, "second-order check", sol.check_second_order)
-    frame = pd.DataFrame({"seconds": pieces})
-    frame.index.name = "piece"
-    return {"pieces": frame, "kkt": kkt_watch.table(pieces["build_mcp (KKT)"]),
-            "relax": relax_watch.table(pieces["relax (reformulate)"]), "ipopt": ipopt_table(recorder.stats),
-            "solution": sol, "peak_mib": peak_rss_mib(), "mcp": mcp}
+    return steps, z, recorder.stats, "casadi"
 
 
 def hotspots(fn, *args, top: int = 30, **kwargs) -> pd.DataFrame:
@@ -209,10 +250,12 @@ def main(argv=None) -> int:
     parser.add_argument("--mode", choices=["ve", "gne"], default="ve")
     parser.add_argument("--m", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--method", choices=["interior", "relaxation"], default="interior",
+                        help="the chain to time: the default (interior point) or the relaxation with Ipopt")
     parser.add_argument("--verify", action="store_true", help="also time sharedeq.kkt_check and the second-order check")
     parser.add_argument("--cprofile", type=int, default=0, metavar="K", help="print the K top cProfile entries")
     args = parser.parse_args(argv)
-    out = breakdown(args.family, args.size, args.mode, args.m, args.seed, args.verify)
+    out = breakdown(args.family, args.size, args.mode, args.m, args.seed, args.verify, args.method)
     sol = out["solution"]
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format",
                            "{:.4g}".format, "display.max_colwidth", 90):
@@ -220,8 +263,11 @@ def main(argv=None) -> int:
               f"{sol.status}, residual {sol.residual:.2e}; peak RSS {out['peak_mib']:.0f} MiB ==")
         print(out["pieces"].to_string(), end="\n\n")
         print("inside build_mcp:", out["kkt"].to_string(), sep="\n", end="\n\n")
-        print("inside relax:", out["relax"].to_string(), sep="\n", end="\n\n")
-        print("Ipopt runs (casadi solver.stats()):", out["ipopt"].to_string(index=False), sep="\n", end="\n\n")
+        if out["relax"] is not None:
+            print("inside relax:", out["relax"].to_string(), sep="\n", end="\n\n")
+            print("Ipopt runs (casadi solver.stats()):", out["ipopt"].to_string(index=False), sep="\n", end="\n\n")
+        else:
+            print("inside the interior point:", out["ipopt"].to_string(index=False), sep="\n", end="\n\n")
         if args.cprofile:
             table = hotspots(_profiled_chain, args.family, args.size, args.mode, args.m, args.seed,
                              top=args.cprofile)

@@ -28,7 +28,6 @@ import pandas as pd
 from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
 from sharedeq.mcp import MCP, RowJacobians, disjoint_row_groups, sx_take, wide_rows
@@ -40,8 +39,8 @@ INF = float("inf")
 
 def build_mcp(problem, mode=None, weights=None, lift="auto") -> MCP:
     """The MCP of ``problem`` under ``mode`` ("gne", "ve" or None = as declared) and Rosen ``weights``."""
-    validate(problem)
-    return _KKTBuilder(problem, mode, weights, lift).build()
+    references = validate(problem)
+    return _KKTBuilder(problem, mode, weights, lift, references).build()
 
 
 @dataclass
@@ -83,7 +82,7 @@ class _Request:
 
 
 class _KKTBuilder:
-    def __init__(self, problem, mode, weights, lift):
+    def __init__(self, problem, mode, weights, lift, references):
         if lift not in ("auto", "none"):
             raise ModelError(f"lift must be 'auto' or 'none', got {lift!r}")
         self.p = problem
@@ -103,7 +102,7 @@ class _KKTBuilder:
         self.temp_syms: dict[int, ca.SX] = {}
         self.context = ""
         self.agent_index = {a.name: i for i, a in enumerate(problem.agents)}
-        self.lifted_named = _aggregates(problem)
+        self.lifted_named = _aggregates(references)
         self.translate = Translator(self._variable, self._named)
         self.objectives: dict[str, object] = {}
         self.objective_vars: dict[str, tuple[VarData, object]] = {}
@@ -633,68 +632,26 @@ def _who(col: _Column) -> str:
             "multiplier": f"dualvar of {col.equation}"}[col.kind]
 
 
-class _NamedRefs(StreamBasedExpressionVisitor):
-    """Collect the named Expressions that an expression references directly (without entering them)."""
-
-    def __init__(self):
-        super().__init__()
-        self.found = []
-
-    def beforeChild(self, node, child, child_idx):
-        if getattr(child, "is_named_expression_type", lambda: False)():
-            self.found.append(child)
-            return False, None
-        return True, None
-
-    def collect(self, expr):
-        self.found = []
-        if getattr(expr, "is_named_expression_type", lambda: False)():
-            return [expr]
-        if getattr(expr, "is_expression_type", lambda: False)():
-            self.walk_expression(expr)
-        return self.found
-
-
-def _named_usage(problem) -> dict[int, set]:
-    """``id(named Expression) -> set of consumers`` (agents, shared constraints, pairs, enclosing Expressions).
-
-    See :func:`_aggregates` for which of them are lifted.
-    """
-    visitor = _NamedRefs()
+def _named_usage(references) -> dict[int, set]:
+    """``id(named Expression) -> set of consumers`` (agents, shared constraints, pairs, enclosing Expressions), from
+    the walks of :func:`~sharedeq.validate.validate`. See :func:`_aggregates` for which of them are lifted."""
     usage: dict[int, set] = {}
-    todo = []
-
-    def record(expr, consumer):
-        for named in visitor.collect(expr):
-            if id(named) not in usage:
-                usage[id(named)] = set()
-                todo.append(named)
-            usage[id(named)].add(consumer)
-
-    for agent in problem.agents:
-        obj = agent.objective
-        record(obj.expr if isinstance(obj, ObjectiveData) else obj, ("agent", agent.name))
-        for con in agent.constraints:
-            record(con.body, ("agent", agent.name))
-    for s in problem.shared:
-        record(s.constraint.body, ("shared", id(s.constraint)))
-    for n, pair in enumerate(problem.vi_pairs):
-        fn = pair.function
-        record(fn.body if isinstance(fn, ConstraintData) else fn, ("vi", n))
-    for _var, con in problem.implicit:
-        record(con.body, ("implicit", id(con)))
-    while todo:
-        named = todo.pop()
-        if named.expr is not None:
-            record(named.expr, ("expression", id(named)))
+    for consumer, named in references.consumers.items():
+        for expr in named:
+            usage.setdefault(id(expr), set()).add(consumer)
+    for key, (expr, named) in references.inner.items():
+        usage.setdefault(key, set())
+        if expr.expr is not None:
+            for inner in named:
+                usage.setdefault(id(inner), set()).add(("expression", key))
     return usage
 
 
-def _aggregates(problem) -> set[int]:
+def _aggregates(references) -> set[int]:
     """Ids of the named Expressions to lift: those that two or more consumers reach, directly or through other
     named Expressions (an inner sum used only inside a lifted price is still an aggregate: inlining it would put
     the whole sum into every agent's derivative of the price)."""
-    usage = _named_usage(problem)
+    usage = _named_usage(references)
     reach: dict[int, set] = {}
 
     def roots(key, seen=()):

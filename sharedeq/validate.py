@@ -52,16 +52,31 @@ _NONSMOOTH_UNARY = {"floor", "ceil"}
 _SUSPECT_NODES = set(_NONSMOOTH_NODES) | {ne.UnaryFunctionExpression}
 
 
-def validate(problem) -> None:
-    """Raise a ModelError listing every problem found in ``problem`` as declared (see the module docstring)."""
-    found = _Checker(problem).run()
+def validate(problem) -> References:
+    """Raise a ModelError listing every problem found in ``problem`` as declared (see the module docstring); else
+    the named Expressions that each part of the problem references (what the KKT builder needs to decide which
+    ones to lift, without walking the expressions again)."""
+    checker = _Checker(problem)
+    found = checker.run()
     if not found:
-        return
+        return References(checker.consumers, {key: (checker.named_objects[key], walked.named)
+                                              for key, walked in checker.named_walks.items()})
     if len(found) == 1:
         raise ModelError(found[0])
     listed = "\n".join(f"  - {text}" for text in found[:MAX_LISTED])
     more = f"\n  ... and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
     raise ModelError(f"{len(found)} problems in '{problem.name}':\n{listed}{more}")
+
+
+class References:
+    """The named Expressions met in the walks: ``consumers`` maps each consumer, ``("agent", name)`` (objective and
+    own constraints), ``("shared", id(constraint))``, ``("vi", pair number)`` or ``("implicit", id(constraint))``,
+    to the named Expressions it references directly; ``inner`` maps ``id(named Expression)`` to ``(the
+    Expression, the named Expressions its body references directly)``."""
+
+    def __init__(self, consumers: dict, inner: dict):
+        self.consumers = consumers
+        self.inner = inner
 
 
 class _Walked:
@@ -79,6 +94,8 @@ class _Checker:
         self.p = problem
         self.found: dict[str, None] = {}                  # messages in order, without repeats
         self.named_walks: dict[int, _Walked] = {}
+        self.named_objects: dict[int, object] = {}          # id -> the named Expression (kept alive)
+        self.consumers: dict[tuple, list] = {}              # see References
         self.named_vars: dict[int, frozenset] = {}
         self.named_kinks: dict[int, list] = {}
         self.nonfinite_params: list[str] | None = None
@@ -99,25 +116,33 @@ class _Checker:
                 self.add(f"shared constraint {s.constraint.name} is shared with no agent")
             where = f"shared constraint {s.constraint.name}"
             sharing = set(s.agents)
-            self._kinks(self._constraint(s.constraint, where), where,
+            walked = self._constraint(s.constraint, where)
+            self._consumes(("shared", id(s.constraint)), walked)
+            self._kinks(walked, where,
                         lambda k, sharing=sharing: k in self.implicit or self.owner.get(k) in sharing,
                         "a sharing agent controls")
         for n, pair in enumerate(p.vi_pairs):
             fn = pair.function
             if isinstance(fn, ConstraintData):
-                self._constraint(fn, f"vi equation {fn.name}")
+                walked = self._constraint(fn, f"vi equation {fn.name}")
             else:
-                self._walk(fn, f"the vi function paired with {pair.variable.name} (pair {n})")
+                walked = self._walk(fn, f"the vi function paired with {pair.variable.name} (pair {n})")
+            self._consumes(("vi", n), walked)
         for b, block in enumerate(p.vi_blocks):
             self._vi_block(b, block)
         for var, con in p.implicit:
             where = f"the definition {con.name} of {var.name}"
-            self._kinks(self._constraint(con, where), where, lambda k: k in self.owner or k in self.implicit,
+            walked = self._constraint(con, where)
+            self._consumes(("implicit", id(con)), walked)
+            self._kinks(walked, where, lambda k: k in self.owner or k in self.implicit,
                         "an agent controls")
         return list(self.found)
 
     def add(self, text):
         self.found.setdefault(text, None)
+
+    def _consumes(self, consumer: tuple, walked: _Walked) -> None:
+        self.consumers.setdefault(consumer, []).extend(walked.named)
 
     # ------------------------------------------------------------------ variables
     def _declared_variables(self):
@@ -172,10 +197,13 @@ class _Checker:
             f"objective {obj.name} (agent '{agent.name}')"
         mine = {id(v) for v in own} | self.implicit
         walked = self._walk(obj.expr if isinstance(obj, ObjectiveData) else obj, where)
+        consumer = ("agent", agent.name)
+        self._consumes(consumer, walked)
         self._kinks(walked, where, mine.__contains__, "it controls")
         for con in agent.constraints:
             con_where = f"constraint {con.name} (agent '{agent.name}')"
             defining = self._constraint(con, con_where)
+            self._consumes(consumer, defining)
             self._kinks(defining, con_where, mine.__contains__, "it controls")
             if con is objdef:
                 walked = defining
@@ -258,6 +286,7 @@ class _Checker:
                 continue
             inner = self._walk_one(named.expr, f"Expression {named.name} (used in {where})")
             self.named_walks[id(named)] = inner
+            self.named_objects[id(named)] = named
             todo.extend(e for e in inner.named if id(e) not in self.named_walks)
         return walked
 
