@@ -40,7 +40,10 @@ INF = float("inf")
 def build_mcp(problem, mode=None, weights=None, lift="auto") -> MCP:
     """The MCP of ``problem`` under ``mode`` ("gne", "ve" or None = as declared) and Rosen ``weights``."""
     references = validate(problem)
-    return _KKTBuilder(problem, mode, weights, lift, references).build()
+    builder = _KKTBuilder(problem, mode, weights, lift, references)
+    mcp = builder.build()
+    mcp.weight_derivatives = builder.weight_derivatives(mcp)
+    return mcp
 
 
 @dataclass
@@ -241,6 +244,19 @@ class _KKTBuilder:
             self._vi_constraints(n_agents + b, block)
         return self._assemble()
 
+    def weight_derivatives(self, mcp):
+        """The stationarity rows' derivatives w.r.t. the multiplier columns that weight them, known without
+        differentiating (:meth:`_Stationarity.rows`): ``(covered rows, rows, columns, SX values, weight columns)``,
+        or None where a VI's function or a QVI's parameter could also depend on those columns. The covered rows
+        (every stationarity row) depend on the weight columns through these entries only."""
+        known = self.stationarity.weight_derivatives
+        if known is None or self.shadows:
+            return None
+        if self.vi_terms and ca.depends_on(ca.vertcat(*(_as_sx(t) for t in self.vi_terms.values())),
+                                           sx_take(mcp.z, known[3])):
+            return None
+        return (np.flatnonzero(np.array(self.owner) >= 0), *known)
+
     def _check_shared(self, own_constraints):
         for s in self.p.shared:
             if id(s.constraint) in own_constraints:
@@ -367,7 +383,7 @@ class _KKTBuilder:
                              f"not a constraint of any agent")
         n = len(self.cols)
         z = ca.vertcat(*self.syms)
-        builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
+        self.stationarity = builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
         stationarity, threshold = builder.rows(self.requests), builder.threshold
         stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
         width = np.zeros(n, dtype=int)          # entries of each row of dF/dz
@@ -541,17 +557,39 @@ class _Stationarity:
 
     # -------------------------------------------------------------- the rows
     def rows(self, requests) -> ca.SX:
-        """The n-vector whose stationarity entries are the agents' Lagrangian derivatives (0 elsewhere)."""
+        """The n-vector whose stationarity entries are the agents' Lagrangian derivatives (0 elsewhere).
+
+        Each term is ``weight * value`` with ``weight = const + sum_p coef_p z[col_p]`` (the multipliers that price a
+        constraint, or 1 for an objective). When no value depends on those weight columns, their derivatives are
+        known without differentiating: ``d row / d z[col_p] = sum of coef_p * value`` over the row's terms; they
+        are kept as :attr:`weight_derivatives` (rows, columns, SX values) for :class:`~sharedeq.jacobian.MCPJacobian`,
+        else that is None."""
+        self.weight_derivatives = None
         terms = [self._own_terms([r for r in requests if r.agent is not None]),
                  self._shared_terms([r for r in requests if r.agent is None])]
         terms = [t for t in terms if t[0].size]
         if not terms:
             return ca.SX.zeros(self.n, 1)
         target = np.concatenate([t[0] for t in terms])
-        weights = ca.vertcat(*(t[1] for t in terms))
-        values = ca.vertcat(*(t[2] for t in terms))
+        const = np.concatenate([t[1] for t in terms])
+        n_pieces = max(t[2].shape[1] for t in terms)
+        coefs = np.vstack([np.pad(t[2], ((0, 0), (0, n_pieces - t[2].shape[1]))) for t in terms])
+        cols = np.vstack([np.pad(t[3], ((0, 0), (0, n_pieces - t[3].shape[1])), constant_values=-1) for t in terms])
+        values = ca.vertcat(*(t[4] for t in terms))
+        weights = self._weighted(const, coefs, cols)
         summing = ca.DM(ca.Sparsity.triplet(self.n, target.size, target.tolist(), list(range(target.size))), 1.0)
+        self._derivatives_of_weights(target, coefs, cols, values)
         return ca.densify(ca.mtimes(summing, weights * values))
+
+    def _derivatives_of_weights(self, target, coefs, cols, values) -> None:
+        """:attr:`weight_derivatives` (see :meth:`rows`), when the values do not depend on the weight columns."""
+        used = cols >= 0
+        weight_columns = np.unique(cols[used])
+        if not weight_columns.size or ca.depends_on(values, sx_take(self.z, weight_columns)):
+            return
+        term, piece = np.nonzero(used)
+        self.weight_derivatives = (target[term], cols[term, piece],
+                                   ca.DM(coefs[term, piece]) * sx_take(values, term), weight_columns)
 
     def _weighted(self, const, coefs, cols) -> ca.SX:
         """``const + sum_p coefs[:, p] * z[cols[:, p]]`` for each term (a column < 0 contributes nothing)."""
@@ -564,7 +602,7 @@ class _Stationarity:
     def _own_terms(self, requests):
         """Objectives and own constraints: entries on the requesting agent's own columns, chain rule grouped."""
         if not requests:
-            return np.zeros(0, int), None, None
+            return (np.zeros(0, int),)
         agent_of = np.array([r.agent for r in requests])
         fid, cols, vals = self._direct([r.expr for r in requests], batch=True)
         direct = np.flatnonzero(~self.expandable[cols] & (self.owner[cols] == agent_of[fid]))
@@ -587,13 +625,13 @@ class _Stationarity:
             for p_no, (c, k) in enumerate(r.pieces):
                 col[r_no, p_no], coef[r_no, p_no] = c, k
         const = np.array([r.const for r in requests])
-        return target, self._weighted(const[fid], coef[fid], col[fid]), ca.vertcat(*parts_v)
+        return target, const[fid], coef[fid], col[fid], ca.vertcat(*parts_v)
 
     def _shared_terms(self, requests):
         """Shared constraints: entries on the columns of each constraint's sharing agents, weighted by the
         multiplier that agent prices it with."""
         if not requests:
-            return np.zeros(0, int), None, None
+            return (np.zeros(0, int),)
         fid, cols, vals = self._chain(*self._direct([r.expr for r in requests], batch=True))
         # (request, sharing agent) pairs, flattened; the per-pair multiplier columns and coefficients
         sizes = np.array([r.agents.size for r in requests])
@@ -617,8 +655,7 @@ class _Stationarity:
         pos = np.minimum(np.searchsorted(keys[order], entry), keys.size - 1)
         keep = np.flatnonzero((agent >= 0) & (keys[order][pos] == entry))
         which = order[pos[keep]]
-        return cols[keep], self._weighted(np.zeros(keep.size), pair_coef[which], pair_col[which]), \
-            sx_take(vals, keep)
+        return cols[keep], np.zeros(keep.size), pair_coef[which], pair_col[which], sx_take(vals, keep)
 
 
 def _as_sx(value) -> ca.SX:

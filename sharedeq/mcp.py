@@ -60,7 +60,10 @@ class MCP:
     ``F`` that the relaxation may treat as variables (:class:`Aggregates`); ``polynomial_jacobian`` (optional):
     ``(rows, J, linear)``, rows of ``F`` that are polynomials of degree <= 2, their ``dF/dz`` as an SX matrix
     built from the coefficients, which the relaxation uses instead of differentiating those rows, and which of
-    them are linear (no second derivatives).
+    them are linear (no second derivatives). ``weight_derivatives`` (optional, from the KKT builder):
+    ``(covered, rows, columns, values, weight_columns)``: the rows ``covered`` (the stationarity rows) depend on the
+    columns ``weight_columns`` (the multipliers that weight their terms) only through the entries ``(rows,
+    columns)`` of ``dF/dz`` whose values are the SX vector ``values`` (repeated entries add up).
     """
 
     z: ca.SX
@@ -74,6 +77,7 @@ class MCP:
     lifted: list = field(default_factory=list)
     aggregates: Aggregates | None = None
     polynomial_jacobian: tuple | None = None
+    weight_derivatives: tuple | None = None
 
     @property
     def size(self) -> int:

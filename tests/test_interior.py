@@ -38,6 +38,51 @@ def test_jacobian_equals_the_relaxations_at_random_points(family, mode):
         assert abs(difference).max() <= 1e-12 * max(1.0, abs(J).max())
 
 
+@pytest.mark.parametrize("family", ["river", "cournot", "transport", "fisher"])
+@pytest.mark.parametrize("mode", ["ve", "gne"])
+def test_known_multiplier_derivatives_are_those_casadi_finds(family, mode):
+    """The stationarity rows' entries in their multipliers' columns are read off the terms (MCP.weight_derivatives)
+    rather than differentiated; the Jacobian is the same as with every row differentiated by casadi."""
+    mcp = build_mcp(generate(family, 15, m=3, seed=5), mode=mode)
+    assert mcp.weight_derivatives is not None
+    rng = np.random.default_rng(1)
+    z = rng.uniform(0.5, 2.0, mcp.size)
+    J = MCPJacobian(mcp).dF_dz(z)
+    mcp.weight_derivatives = None
+    plain = MCPJacobian(mcp).dF_dz(z)
+    assert abs(J - plain).max() <= 1e-13 * max(1.0, abs(plain).max())
+
+
+def _dualvar_in_values_game():
+    """Agent a prices its cap with the multiplier lam (a dualvar), which enters agent b's objective: the values of
+    b's stationarity row depend on a weight column, so its derivatives cannot be read off the terms."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10))
+    m.y = pyo.Var(bounds=(0, 10))
+    m.lam = pyo.Var(bounds=(0, None))
+    m.fa = pyo.Objective(expr=(m.x - 3) ** 2 + m.x * m.y)
+    m.fb = pyo.Objective(expr=(m.y - 1) ** 2 - m.lam * m.y * m.x)
+    m.cap = pyo.Constraint(expr=m.x ** 2 <= 2)
+    for o in (m.fa, m.fb):
+        o.deactivate()
+    p = sq.EquilibriumProblem(m)
+    p.add_agent("a", m.fa, [m.x], [m.cap])
+    p.add_agent("b", m.fb, [m.y])
+    p.add_dualvar(m.lam, m.cap)
+    return p
+
+
+def test_multiplier_in_an_objective_is_differentiated():
+    mcp = build_mcp(_dualvar_in_values_game())
+    assert mcp.weight_derivatives is None
+    z = np.array([0.7, 1.3, 0.4])
+    J = MCPJacobian(mcp).dF_dz(z).toarray()
+    step = 1e-7
+    numeric = np.column_stack([(mcp.evaluate(z + step * e) - mcp.evaluate(z - step * e)) / (2 * step)
+                               for e in np.eye(3)])
+    np.testing.assert_allclose(J, numeric, rtol=1e-6, atol=1e-7)
+
+
 def test_jacobian_with_lifted_aggregates_matches_finite_differences():
     """ehl_kost's film thicknesses are lifted (y = h(z)); the total derivative F_z + F_y h_z against numpy."""
     mcp = sq.mcp_from_pyomo(ehl_kost(20))
