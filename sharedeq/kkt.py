@@ -95,10 +95,21 @@ class _KKTBuilder:
                              "declared variational); in mode='gne' every agent has its own multiplier")
         self.weights = problem.rosen_weights(weights)
         self.lift = lift
-        self.cols: list[_Column] = []
-        self.syms: list[ca.SX] = []
+        # the columns, field by field (a multiplier block extends each list at once, no record per column)
+        self.col_kind: list[str] = []
+        self.col_agent: list = []
+        self.col_variable: list[str] = []
+        self.col_equation: list[str] = []
+        self.col_side: list[str] = []
+        self.col_lb: list[float] = []
+        self.col_ub: list[float] = []
+        self.col_var: list = []
+        self.var_cols: list[tuple[int, VarData]] = []       # (column, Pyomo variable) of the claimed columns
+        self.syms: list = []                                # column -> its own symbol (None inside a block)
+        self.z_parts: list[ca.SX] = []                      # z, in column order: single symbols and blocks
         self.owner: list[int] = []                          # column -> agent index (stationarity), else -1
         self.rows: dict[int, object] = {}
+        self.row_blocks: list[tuple[np.ndarray, object]] = []   # (columns, their common F): multipliers
         self.col_of_var: dict[int, int] = {}
         self.expand: dict[int, object] = {}                 # lifted/implicit column -> the h(z) it stands for
         self.lifted_body: dict[int, object] = {}            # lifted column -> its definition h(z)
@@ -110,19 +121,29 @@ class _KKTBuilder:
         self.objectives: dict[str, object] = {}
         self.objective_vars: dict[str, tuple[VarData, object]] = {}
         self.requests: list[_Request] = []
-        self.same_as: dict[int, int] = {}                  # pair -> first pair with the identical function
+        self.same_as: list[np.ndarray] = []                # pairs with the identical function (first leads)
         self.n_owners = len(problem.agents) + len(problem.vi_blocks)    # agents, then VIs with constraints
         self.vi_terms: dict[int, object] = {}               # column of a VI with constraints -> its F_k
         self.shadows: dict[int, tuple[ca.SX, VarData]] = {}  # QVI parameter -> (its symbol, the variable)
 
     # ------------------------------------------------------------------ columns and symbols
     def _new_column(self, col: _Column, owner: int = -1) -> int:
-        k = len(self.cols)
-        self.cols.append(col)
-        self.syms.append(ca.SX.sym(f"z{k}"))
+        k = len(self.col_kind)
+        self.col_kind.append(col.kind)
+        self.col_agent.append(col.agent)
+        self.col_variable.append(col.variable)
+        self.col_equation.append(col.equation)
+        self.col_side.append(col.side)
+        self.col_lb.append(col.lb)
+        self.col_ub.append(col.ub)
+        self.col_var.append(col.var)
+        sym = ca.SX.sym(f"z{k}")
+        self.syms.append(sym)
+        self.z_parts.append(sym)
         self.owner.append(owner)
         if col.var is not None:
             self.col_of_var[id(col.var)] = k
+            self.var_cols.append((k, col.var))
         return k
 
     def _claim(self, var: VarData, col: _Column, owners: dict, owner: int = -1) -> None:
@@ -185,24 +206,38 @@ class _KKTBuilder:
         return ([(">=", -1.0, 0.0, INF, body - float(lo))] if lo is not None else []) + \
                ([("<=", 1.0, 0.0, INF, float(up) - body)] if up is not None else [])
 
-    def _pieces(self, con: ConstraintData, sides, agent, variable, equation_agent) -> list[_Piece]:
-        """One multiplier column per side (or the user's dualvar), paired with that side's row."""
+    def _pieces(self, con: ConstraintData, sides, agents, variables, equation: str) -> np.ndarray:
+        """Multiplier columns ``cols[side, q]``: one per side of ``con`` (named ``equation``) and per agent
+        ``agents[q]`` (the column's ``agent``; ``variables[q]`` its name), agent-major, created as one block of
+        symbols; or the user's dualvar. Every column of a side is paired with that side's row (one function for all
+        of them)."""
         override = self.dual_of.get(id(con))
-        if override is not None and len(sides) != 1:
-            raise ModelError(f"dualvar {self.cols[override].variable}: constraint {con.name} is ranged; "
-                             f"a dual variable needs a one-sided constraint or an equality")
-        pieces = []
-        for side, coef, mlb, mub, row in sides:
-            suffix = "" if len(sides) == 1 else ("_lo" if side == ">=" else "_up")
-            if override is not None:
-                k = override
-                self.cols[k].lb, self.cols[k].ub, self.cols[k].side = mlb, mub, side
-            else:
-                k = self._new_column(_Column("multiplier", equation_agent, f"{variable}{suffix}", con.name,
-                                             side, mlb, mub))
-            self.rows[k] = row
-            pieces.append(_Piece(k, coef))
-        return pieces
+        if override is not None:
+            if len(sides) != 1:
+                raise ModelError(f"dualvar {self.col_variable[override]}: constraint {equation} is ranged; "
+                                 f"a dual variable needs a one-sided constraint or an equality")
+            side, _, mlb, mub, row = sides[0]
+            self.col_lb[override], self.col_ub[override], self.col_side[override] = mlb, mub, side
+            cols = np.full((1, len(agents)), override)
+        else:
+            n_sides, n_agents = len(sides), len(agents)
+            count, k = n_sides * n_agents, len(self.col_kind)
+            suffixes = [""] if n_sides == 1 else ["_lo" if side[0] == ">=" else "_up" for side in sides]
+            self.col_kind.extend(["multiplier"] * count)
+            self.col_agent.extend(agents if n_sides == 1 else [a for a in agents for _ in range(n_sides)])
+            self.col_variable.extend([v + suffix for v in variables for suffix in suffixes])
+            self.col_equation.extend([equation] * count)
+            self.col_side.extend([side[0] for side in sides] * n_agents)
+            self.col_lb.extend([side[2] for side in sides] * n_agents)
+            self.col_ub.extend([side[3] for side in sides] * n_agents)
+            self.col_var.extend([None] * count)
+            self.syms.extend([None] * count)
+            self.owner.extend([-1] * count)
+            self.z_parts.append(ca.SX.sym(f"z{k}", count))
+            cols = (k + np.arange(count)).reshape(n_agents, n_sides).T
+        for p_no, side in enumerate(sides):
+            self.row_blocks.append((cols[p_no], side[4]))
+        return cols
 
     # ------------------------------------------------------------------ the build
     def build(self) -> MCP:
@@ -289,27 +324,42 @@ class _KKTBuilder:
 
         A request reaches its sharing agents only (an index array), so N constraints shared by a few neighbours
         each cost O(N), not O(N^2)."""
+        def several_symbols(expr, budget=256):
+            """``len(symvar(expr)) > 1``, by a walk that stops at the second symbol (symvar walks all of a large
+            expression: 0.05 s for a cap over 30,000 firms); symvar past ``budget`` nodes."""
+            seen, stack = set(), [expr]
+            for _ in range(budget):
+                if not stack:
+                    return False
+                e = stack.pop()
+                if e.is_symbolic():
+                    seen.add(e.element_hash())
+                    if len(seen) > 1:
+                        return True
+                elif not e.is_constant():
+                    stack.extend(e.dep(i) for i in range(e.n_dep()))
+            return len(ca.symvar(expr)) > 1
+
         scale = np.ones(self.n_owners)          # one array for every variational request: agent o sees lam / r_o
         scale[:len(self.p.agents)] = [1.0 / self.weights[a.name] for a in self.p.agents]
         for s in self.p.shared:
             con = s.constraint
-            body = self._translate(con.body, f"shared constraint {con.name}")
+            name = con.name
+            body = self._translate(con.body, f"shared constraint {name}")
             members = np.array([self.agent_index[a] for a in s.agents], dtype=int)
             if self.variational[id(con)]:
-                pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", None)
+                sides = self._sides(con, body)
+                cols = self._pieces(con, sides, [None], [f"{name}.m"], name)
                 self.requests.append(_Request(body, agents=members, scale=scale,
-                                              pieces=tuple((pc.col, pc.coef) for pc in pieces)))
+                                              pieces=tuple((int(cols[p_no, 0]), side[1])
+                                                           for p_no, side in enumerate(sides))))
                 continue
-            if self.lift == "auto" and len(s.agents) > 1 and isinstance(body, ca.SX) and \
-                    len(ca.symvar(body)) > 1:
-                body = self._lift(body, f"{con.name}.body", f"{con.name} body definition")
+            if self.lift == "auto" and len(s.agents) > 1 and isinstance(body, ca.SX) and several_symbols(body):
+                body = self._lift(body, f"{name}.body", f"{name} body definition")
             sides = self._sides(con, body)
-            cols = np.full((len(sides), members.size), -1)
-            for q, name in enumerate(s.agents):
-                for p_no, piece in enumerate(self._pieces(con, sides, name, f"{con.name}.m[{name}]", name)):
-                    cols[p_no, q] = piece.col
-            for row in cols:                   # every sharing agent's pair has the same function: one group
-                self.same_as.update({int(k): int(row[0]) for k in row})
+            agents = list(s.agents)
+            cols = self._pieces(con, sides, agents, [f"{name}.m[{a}]" for a in agents], name)
+            self.same_as.extend(cols)          # every sharing agent's pair has the same function: one group
             self.requests.append(_Request(body, agents=members,
                                           pieces=tuple((cols[p_no], side[1]) for p_no, side in enumerate(sides))))
 
@@ -341,10 +391,13 @@ class _KKTBuilder:
         for con in agent.constraints:
             if con is objdef:
                 continue
-            body = self._translate(con.body, f"constraint {con.name} of agent '{agent.name}'")
+            name = con.name
+            body = self._translate(con.body, f"constraint {name} of agent '{agent.name}'")
             self._check_free_of_objective_vars(body, con)
-            pieces = self._pieces(con, self._sides(con, body), agent.name, f"{con.name}.m", agent.name)
-            self.requests.append(_Request(body, agent=i, pieces=tuple((pc.col, pc.coef) for pc in pieces)))
+            sides = self._sides(con, body)
+            cols = self._pieces(con, sides, [agent.name], [f"{name}.m"], name)
+            self.requests.append(_Request(body, agent=i, pieces=tuple((int(cols[p_no, 0]), side[1])
+                                                                      for p_no, side in enumerate(sides))))
 
     def _check_free_of_objective_vars(self, body, con):
         if isinstance(body, ca.SX) and self.temp_syms:
@@ -369,20 +422,44 @@ class _KKTBuilder:
     def _vi_constraints(self, owner, block):
         """The constraints ``g`` of a VI: ``grad_x g' mu`` joins the rows of the VI's own variables ``x`` only."""
         for con in block.constraints:
-            body = self._translate(con.body, f"constraint {con.name} of a {block.statement}")
-            pieces = self._pieces(con, self._sides(con, body), None, f"{con.name}.m", "(vi)")
-            self.requests.append(_Request(body, agent=owner, pieces=tuple((pc.col, pc.coef) for pc in pieces)))
+            name = con.name
+            body = self._translate(con.body, f"constraint {name} of a {block.statement}")
+            sides = self._sides(con, body)
+            cols = self._pieces(con, sides, ["(vi)"], [f"{name}.m"], name)
+            self.requests.append(_Request(body, agent=owner, pieces=tuple((int(cols[p_no, 0]), side[1])
+                                                                          for p_no, side in enumerate(sides))))
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> MCP:
-        missing = [c for k, c in enumerate(self.cols)
-                   if k not in self.rows and k not in self.vi_terms and c.kind != "stationarity"]
+        n = len(self.col_kind)
+        # the pairs whose F is not a stationarity row, as (column, index of its function among the distinct ones):
+        # the columns of a multiplier block share one function, so this is index arithmetic, not one SX per pair
+        functions, distinct = [], {}             # the distinct functions; id of one -> its index
+
+        def function_index(row) -> int:
+            if id(row) not in distinct:
+                distinct[id(row)] = len(functions)
+                functions.append(row)
+            return distinct[id(row)]
+
+        other = [np.fromiter(self.rows, dtype=int, count=len(self.rows))]
+        which = [np.array([function_index(r) for r in self.rows.values()], dtype=int)]
+        for cols, row in self.row_blocks:
+            other.append(cols)
+            which.append(np.full(cols.size, function_index(row)))
+        other, which = np.concatenate(other).astype(int), np.concatenate(which)
+        if other.size:                          # a dualvar's constraint met twice: the last function stands
+            _, last = np.unique(other[::-1], return_index=True)
+            other, which = other[other.size - 1 - last], which[other.size - 1 - last]
+        has_row = np.zeros(n, dtype=bool)
+        has_row[other] = True
+        has_row[list(self.vi_terms)] = True
+        missing = [k for k in np.flatnonzero(~has_row) if self.col_kind[k] != "stationarity"]
         if missing:
-            c = missing[0]
-            raise ModelError(f"{c.variable} has no equation: dualvar {c.variable} names {c.equation}, which is "
+            variable, equation = self.col_variable[missing[0]], self.col_equation[missing[0]]
+            raise ModelError(f"{variable} has no equation: dualvar {variable} names {equation}, which is "
                              f"not a constraint of any agent")
-        n = len(self.cols)
-        z = ca.vertcat(*self.syms)
+        z = ca.vertcat(*self.z_parts)
         self.stationarity = builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
         stationarity, threshold = builder.rows(self.requests), builder.threshold
         stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
@@ -393,38 +470,36 @@ class _KKTBuilder:
         F = stationarity
         for k, term in self.vi_terms.items():
             F[k] = F[k] + term
-        other = sorted(self.rows)
-        if other:
-            F[other] = ca.vertcat(*(_as_sx(self.rows[k]) for k in other))
-            # how many variables each distinct row depends on: one sparsity pattern for all (a symvar per row cost
-            # 0.09 s per aggregate definition at N = 10,000)
-            first: dict[int, int] = {}           # id of a distinct row -> the first pair that has it
-            for k in other:
-                first.setdefault(id(self.rows[k]), k)
-            stack = ca.vertcat(*(_as_sx(self.rows[k]) for k in first.values()))
-            counts = dict(zip(first, np.bincount(ca.jacobian_sparsity(stack, z).get_triplet()[0],
-                                                 minlength=len(first)), strict=True))
-            for k in other:
-                width[k] = counts[id(self.rows[k])]
+        if other.size:
+            stack = ca.vertcat(*(_as_sx(f) for f in functions))
+            where = np.arange(n)
+            where[other] = n + which
+            F = sx_take(ca.vertcat(F, stack), where)
+            # how many variables each distinct function depends on: one sparsity pattern for all (a symvar per row
+            # cost 0.09 s per aggregate definition at N = 10,000)
+            counts = np.bincount(ca.jacobian_sparsity(stack, z).get_triplet()[0], minlength=len(functions))
+            width[other] = counts[which]
         dense = width > threshold
         if self.shadows:       # a QVI parameter takes its variable's value once every derivative is taken
             shadow = [sym for sym, _ in self.shadows.values()]
             target = [self._variable(var) for _, var in self.shadows.values()]
             F = ca.substitute(F, ca.vertcat(*shadow), ca.vertcat(*(_as_sx(t) for t in target)))
-        lb = np.array([c.lb for c in self.cols])
-        ub = np.array([c.ub for c in self.cols])
+        lb = np.array(self.col_lb, dtype=float)
+        ub = np.array(self.col_ub, dtype=float)
+        same_as = np.arange(n)
+        for group in self.same_as:
+            if group.size:
+                same_as[group] = group[0]
         pairs = pd.DataFrame({
-            "kind": [c.kind for c in self.cols], "agent": [c.agent for c in self.cols],
-            "variable": [c.variable for c in self.cols], "equation": [c.equation for c in self.cols],
-            "side": [c.side for c in self.cols], "dense": dense, "width": width,
-            "same_as": [self.same_as.get(k, k) for k in range(n)]})
+            "kind": self.col_kind, "agent": self.col_agent, "variable": self.col_variable,
+            "equation": self.col_equation, "side": self.col_side, "dense": dense, "width": width,
+            "same_as": same_as})
         z0 = self._initial_point(z, lb, ub)
         # "shadows": (QVI parameter, its variable) pairs; a solution gives the parameter its variable's value
         outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars,
                    "shadows": [(pair.parameter, pair.variable) for pair in self.p.vi_pairs
                                if pair.parameter is not None]}
-        return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=[c.var for c in self.cols],
-                   lifted=sorted(self.expand))
+        return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=list(self.col_var), lifted=sorted(self.expand))
 
     def _initial_point(self, z, lb, ub):
         """Pyomo's current values (0 where unset), projected on the bounds; aggregates evaluated from them.
@@ -432,7 +507,10 @@ class _KKTBuilder:
         Aggregates may be defined through other aggregates, so their definitions are evaluated repeatedly until
         the values settle (at most one pass per nesting level; the definitions are acyclic).
         """
-        z0 = np.array([0.0 if c.var is None or c.var.value is None else float(c.var.value) for c in self.cols])
+        z0 = np.zeros(len(self.col_kind))
+        for k, var in self.var_cols:
+            if var.value is not None:
+                z0[k] = float(var.value)
         z0 = np.clip(z0, lb, ub)
         lifted = sorted(self.lifted_body)
         if lifted:
