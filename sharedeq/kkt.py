@@ -110,6 +110,7 @@ class _KKTBuilder:
         self.owner: list[int] = []                          # column -> agent index (stationarity), else -1
         self.rows: dict[int, object] = {}
         self.row_blocks: list[tuple[np.ndarray, object]] = []   # (columns, their common F): multipliers
+        self.linear_rows: dict[int, tuple] = {}             # id(row SX) -> (row, columns, coefficients) of dF/dz
         self.col_of_var: dict[int, int] = {}
         self.expand: dict[int, object] = {}                 # lifted/implicit column -> the h(z) it stands for
         self.lifted_body: dict[int, object] = {}            # lifted column -> its definition h(z)
@@ -183,10 +184,32 @@ class _KKTBuilder:
             return body
         return self._lift(body, expr.name, f"{expr.name} definition")
 
+    def _linear_form(self, body):
+        """``(columns, coefficients)`` of ``body`` if the translator read it as a long linear row in the MCP's
+        columns, else None."""
+        form = self.translate.linear_forms.get(id(body))
+        if form is None:
+            return None
+        cols = [self.col_of_var.get(id(var)) for var in form[2]]
+        if any(k is None for k in cols):      # an objective variable or a QVI parameter: not a column
+            return None
+        coefs = np.array(form[1])
+        nonzero = coefs != 0.0                # casadi drops 0 * x: so does the form
+        return np.array(cols, dtype=int)[nonzero], coefs[nonzero]
+
+    def _linear_row(self, row, body, sign, extra=()) -> None:
+        """Record ``row = sign * body + (1 at the columns extra) + const`` when ``body`` is a known linear row."""
+        form = self._linear_form(body)
+        if form is not None:
+            cols, coefs = form
+            self.linear_rows[id(row)] = (row, np.r_[np.array(extra, dtype=int), cols],
+                                         np.r_[np.ones(len(extra)), sign * coefs])
+
     def _lift(self, body, variable, equation) -> ca.SX:
         """A new MCP variable ``y`` with the pair ``y - body _|_ y free``; agents differentiate through it."""
         k = self._new_column(_Column("definition", None, variable, equation, "==", -INF, INF))
         self.rows[k] = self.syms[k] - body
+        self._linear_row(self.rows[k], body, -1.0, (k,))
         self.lifted_body[k] = body
         self.expand[k] = body
         return self.syms[k]
@@ -201,10 +224,15 @@ class _KKTBuilder:
         lo, up = con.lb, con.ub
         if lo is None and up is None:
             raise ModelError(f"constraint {con.name} has no bound")
+        minus = self.translate.binary            # SX.binary: casadi's operator dispatch costs ~40 us a call
         if con.equality:
-            return [("==", 1.0, -INF, INF, body - float(up))]
-        return ([(">=", -1.0, 0.0, INF, body - float(lo))] if lo is not None else []) + \
-               ([("<=", 1.0, 0.0, INF, float(up) - body)] if up is not None else [])
+            sides = [("==", 1.0, -INF, INF, minus(ca.OP_SUB, body, float(up)))]
+        else:
+            sides = ([(">=", -1.0, 0.0, INF, minus(ca.OP_SUB, body, float(lo)))] if lo is not None else []) + \
+                    ([("<=", 1.0, 0.0, INF, minus(ca.OP_SUB, float(up), body))] if up is not None else [])
+        for side in sides:
+            self._linear_row(side[4], body, -1.0 if side[0] == "<=" else 1.0)
+        return sides
 
     def _pieces(self, con: ConstraintData, sides, agents, variables, equation: str) -> np.ndarray:
         """Multiplier columns ``cols[side, q]``: one per side of ``con`` (named ``equation``) and per agent
@@ -460,7 +488,8 @@ class _KKTBuilder:
             raise ModelError(f"{variable} has no equation: dualvar {variable} names {equation}, which is "
                              f"not a constraint of any agent")
         z = ca.vertcat(*self.z_parts)
-        self.stationarity = builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand)
+        self.stationarity = builder = _Stationarity(z, np.array(self.owner, dtype=int), self.expand,
+                                                    self._linear_form)
         stationarity, threshold = builder.rows(self.requests), builder.threshold
         stat_rows = np.flatnonzero(np.array(self.owner) >= 0)
         width = np.zeros(n, dtype=int)          # entries of each row of dF/dz
@@ -499,7 +528,28 @@ class _KKTBuilder:
         outputs = {"objectives": self.objectives, "objective_vars": self.objective_vars,
                    "shadows": [(pair.parameter, pair.variable) for pair in self.p.vi_pairs
                                if pair.parameter is not None]}
-        return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=list(self.col_var), lifted=sorted(self.expand))
+        return MCP(z, F, lb, ub, z0, pairs, outputs, pyomo_vars=list(self.col_var), lifted=sorted(self.expand),
+                   polynomial_jacobian=self._linear_jacobian(other, which, functions, same_as, n))
+
+    def _linear_jacobian(self, other, which, functions, same_as, n):
+        """:attr:`MCP.polynomial_jacobian` of the pairs (first of their kind) whose F is a long linear row (a
+        multiplier's slack ``K - u'x``, an aggregate's definition ``y - sum x``): ``(rows, dF/dz, all linear)``
+        from the coefficients, so that no one differentiates them (each was one reverse sweep over all of z)."""
+        import scipy.sparse as sp  # here, not at import: scipy is loaded only when something is solved
+
+        if not other.size or not self.linear_rows:
+            return None
+        known = np.array([id(f) in self.linear_rows for f in functions])
+        chosen = np.flatnonzero((same_as[other] == other) & known[which])
+        if not chosen.size:
+            return None
+        forms = [self.linear_rows[id(functions[which[c]])] for c in chosen]
+        row_of_entry = np.concatenate([np.full(form[1].size, r) for r, form in enumerate(forms)])
+        J = sp.csc_matrix((np.concatenate([form[2] for form in forms]),
+                           (row_of_entry, np.concatenate([form[1] for form in forms]))), shape=(chosen.size, n))
+        J.sum_duplicates()
+        jacobian = ca.SX(ca.DM(ca.Sparsity(chosen.size, n, J.indptr.tolist(), J.indices.tolist()), J.data))
+        return other[chosen], jacobian, np.ones(chosen.size, dtype=bool)
 
     def _initial_point(self, z, lb, ub):
         """Pyomo's current values (0 where unset), projected on the bounds; aggregates evaluated from them.
@@ -533,8 +583,9 @@ class _Stationarity:
     casadi call: a call on the whole ``z`` costs O(len(z)), so one per row would make the assembly quadratic.
     """
 
-    def __init__(self, z: ca.SX, owner: np.ndarray, expand: dict):
+    def __init__(self, z: ca.SX, owner: np.ndarray, expand: dict, linear_form=lambda expr: None):
         self.z = z
+        self.linear_form = linear_form            # expr -> (columns, coefficients) of a known linear row, or None
         self.n = int(z.shape[0])
         self.owner = owner
         self.n_owners = int(owner.max(initial=-1)) + 1
@@ -544,12 +595,19 @@ class _Stationarity:
         self.threshold = max(64, int(4 * math.sqrt(self.n)))   # a row with more nonzeros is dense
         self.z_ext = ca.vertcat(z, ca.SX(0))                  # z with a structural 0 at index n (no column)
         self._gradients = None                                 # (start, cols, owners, values) of every h_a
+        self._differentiated = np.zeros(self.n, dtype=bool)   # the columns some differentiated function reads
 
     # -------------------------------------------------------------- gradients
     def _direct(self, exprs, batch: bool):
         """Jacobian entries of ``exprs`` w.r.t. ``z``: (expression index, column, SX vector of values)."""
         idx = [i for i, e in enumerate(exprs) if isinstance(e, ca.SX) and not e.is_constant()]
         rows, cols, vals = [], [], []
+        known = {i: form for i in idx if (form := self.linear_form(exprs[i])) is not None}
+        if known:                              # long linear rows: the gradient is their coefficients
+            rows += [np.full(form[0].size, i) for i, form in known.items()]
+            cols += [form[0] for form in known.values()]
+            vals.append(ca.SX(ca.DM(np.concatenate([form[1] for form in known.values()]))))
+            idx = [i for i in idx if i not in known]
 
         def take(jac, which):
             r, c = jac.sparsity().get_triplet()
@@ -572,7 +630,9 @@ class _Stationarity:
             take(differentiate(ca.vertcat(*(exprs[i] for i in group))), group)
         if not rows:
             return np.zeros(0, int), np.zeros(0, int), ca.SX(0, 1)
-        return np.concatenate(rows), np.concatenate(cols), ca.vertcat(*vals)
+        cols = np.concatenate(cols)
+        self._differentiated[cols] = True
+        return np.concatenate(rows), cols, ca.vertcat(*vals)
 
     def _total_gradients(self):
         """``d h_a / d z`` over non-lifted columns for every lifted column ``a``, by the chain rule, as one table:
@@ -660,10 +720,11 @@ class _Stationarity:
         return ca.densify(ca.mtimes(summing, weights * values))
 
     def _derivatives_of_weights(self, target, coefs, cols, values) -> None:
-        """:attr:`weight_derivatives` (see :meth:`rows`), when the values do not depend on the weight columns."""
+        """:attr:`weight_derivatives` (see :meth:`rows`), when the values do not depend on the weight columns (a
+        value is a derivative of a function that does not read them: no differentiated function reads them)."""
         used = cols >= 0
         weight_columns = np.unique(cols[used])
-        if not weight_columns.size or ca.depends_on(values, sx_take(self.z, weight_columns)):
+        if not weight_columns.size or self._differentiated[weight_columns].any():
             return
         term, piece = np.nonzero(used)
         self.weight_derivatives = (target[term], cols[term, piece],

@@ -104,7 +104,8 @@ class Solution:
     def build(cls, problem, mcp, z, steps, timings, mode, weights, tol, backend, scaled=(0.0, -1, 1.0),
               scaled_tol=SCALED_TOL) -> Solution:
         """Judge the point ``z``: converged when the natural residual ``r = z - mid(lb, ub, z - F(z))`` is at most
-        ``tol`` and so is its scaled form ``max_k |r_k| max(1, |dF/dz_k|_inf)`` (at most ``scaled_tol``).
+        ``tol`` and so is its scaled form ``max_k |r_k| max(1, |dF/dz_k|_inf)`` (at most ``scaled_tol``), where
+        the factor applies to pairs at or past a bound (for the others ``r_k = F_k`` is already in F's units).
 
         The scaled form measures the residual in the units of ``F``: moving ``z_k`` by ``r_k`` (onto where its
         pair holds) moves ``F`` by up to ``|dF/dz_k| |r_k|``. It rejects boundary points whose tiny absolute

@@ -157,6 +157,9 @@ class Translator:
         self._visitor = _Visitor(self)
         self._dense: dict[int, ca.SX] | None = {} if lift_aggregates else None   # id -> dense aggregate node
         self._symbols: dict[int, ca.SX] = {}    # id(aggregate) -> its symbol
+        #: ``id(SX) -> (SX, coefficients, variables)`` of every long linear row translated (``sum_k c_k x_k + c_0``
+        #: with more than ``_SHORT`` terms): its gradient, which the KKT builder reads instead of differentiating
+        self.linear_forms: dict[int, tuple] = {}
         #: ``(y, h)``: the symbol standing for the dense aggregate ``h`` in nonlinear operations (in creation order,
         #: so ``h`` contains only earlier symbols)
         self.aggregates: list[tuple[ca.SX, ca.SX]] = []
@@ -262,7 +265,7 @@ class Translator:
     def linear(self, node):
         """``sum_k c_k x_k + c_0`` of a ``LinearExpression`` (None: not plain monomials): term by term when short,
         else one sparse product, so a long linear row (a shared constraint, a total) costs one casadi call."""
-        coefs, syms, const = [], [], 0.0
+        coefs, syms, variables, const = [], [], [], 0.0
         for arg in node.args:
             kind = type(arg)
             if kind in native_numeric_types:
@@ -279,6 +282,7 @@ class Translator:
             if isinstance(x, ca.SX):
                 coefs.append(float(coef))
                 syms.append(x)
+                variables.append(var)
             else:
                 const += coef * x
         if not syms:
@@ -291,6 +295,7 @@ class Translator:
             out = self._bulk(("linear", *coefs, *map(id, syms)), syms,
                              lambda: ca.dot(ca.DM(coefs), ca.vertcat(*syms)))
             out = self.binary(ca.OP_ADD, out, float(const)) if const else out
+            self.linear_forms[id(out)] = (out, coefs, variables)
         self._memo[id(node)] = (node, out)
         return out
 

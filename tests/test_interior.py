@@ -38,19 +38,23 @@ def test_jacobian_equals_the_relaxations_at_random_points(family, mode):
         assert abs(difference).max() <= 1e-12 * max(1.0, abs(J).max())
 
 
-@pytest.mark.parametrize("family", ["river", "cournot", "transport", "fisher"])
+@pytest.mark.parametrize("family", ["river", "cournot", "transport", "fisher", "endowment"])
 @pytest.mark.parametrize("mode", ["ve", "gne"])
-def test_known_multiplier_derivatives_are_those_casadi_finds(family, mode):
-    """The stationarity rows' entries in their multipliers' columns are read off the terms (MCP.weight_derivatives)
-    rather than differentiated; the Jacobian is the same as with every row differentiated by casadi."""
-    mcp = build_mcp(generate(family, 15, m=3, seed=5), mode=mode)
+def test_known_derivatives_are_those_casadi_finds(family, mode):
+    """Two parts of dF/dz are read off the KKT builder rather than differentiated: the stationarity rows' entries
+    in their multipliers' columns (MCP.weight_derivatives) and the rows that are long linear constraints or
+    aggregate definitions (MCP.polynomial_jacobian, more than 16 terms: 40 agents). The Jacobian is the same as
+    with every row differentiated by casadi, and as the relaxation's (its own derivatives)."""
+    mcp = build_mcp(generate(family, 40, m=3, seed=5), mode=mode)
     assert mcp.weight_derivatives is not None
+    assert (mcp.polynomial_jacobian is not None) == (family != "transport")     # the ring's links have 2 terms
     rng = np.random.default_rng(1)
     z = rng.uniform(0.5, 2.0, mcp.size)
     J = MCPJacobian(mcp).dF_dz(z)
-    mcp.weight_derivatives = None
+    mcp.weight_derivatives = mcp.polynomial_jacobian = None
     plain = MCPJacobian(mcp).dF_dz(z)
     assert abs(J - plain).max() <= 1e-13 * max(1.0, abs(plain).max())
+    assert abs(J - relax(mcp).dF_dz(z)).max() <= 1e-13 * max(1.0, abs(plain).max())
 
 
 def _dualvar_in_values_game():

@@ -147,6 +147,23 @@ def test_scaled_residual_is_small_at_true_equilibria():
     assert solution.converged and solution.scaled_residual < 1e-9
 
 
+@pytest.mark.parametrize("shift, point, accepted", [(-1e3, 1e-4 + 1e-18, True), (1.0, 1e-10, False)])
+def test_scaled_residual_scales_only_the_distance_to_a_bound(shift, point, accepted):
+    """F(z) = 1e7 z + shift _|_ z >= 0, whose column in dF/dz is 1e7. With shift = -1e3 the solution 1e-4 is
+    strictly inside: near it the residual r = F(z) = 1e-11 is already in F's units and is accepted. With shift =
+    1 the solution is the bound 0: at z = 1e-10 the residual r = z - 0 = 1e-10 is in z's units, 1e-3 in F's, and
+    is rejected, though both are below tol = 1e-8."""
+    from sharedeq.jacobian import MCPJacobian
+    from sharedeq.solve import scaled_residual
+
+    mcp = sq.MCP.from_functions(lambda z: 1e7 * z[0] + shift, lb=0.0, ub=np.inf, z0=[point])
+    z = np.array([point])
+    assert abs(mcp.natural_residual(z)[0]) <= 1e-8
+    value, pair, column = scaled_residual(mcp, MCPJacobian(mcp), z)
+    assert (value <= 1e-6) is accepted
+    assert column == (1.0 if accepted else pytest.approx(1e7))
+
+
 def test_unverified_and_undecided_points_say_so():
     # an LP agent: maximise x1 + x2 subject to x1 + x2 <= 1; every point of the face is a best response
     m = pyo.ConcreteModel()
