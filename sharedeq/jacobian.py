@@ -112,7 +112,6 @@ class MCPJacobian:
         return sp.csr_matrix(J)
 
 
-
 def _weighted_rows_jacobian(mcp: MCP, rows: np.ndarray) -> ca.SX:
     """``dF/dz`` of stationarity ``rows``: differentiated w.r.t. every column but the multipliers that weight their
     terms, whose entries are known (:attr:`MCP.weight_derivatives`). Each weight column touches every row of the

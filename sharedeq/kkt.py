@@ -59,14 +59,6 @@ class _Column:
 
 
 @dataclass
-class _Piece:
-    """One normalised side of a constraint: ``coef * body`` enters the Lagrangian with multiplier ``col``."""
-
-    col: int
-    coef: float
-
-
-@dataclass
 class _Request:
     """A function whose gradient enters stationarity rows, weighted per row's owning agent ``o``.
 
