@@ -21,6 +21,7 @@ from sharedeq.mcp import (
     RowJacobians,
     dense_rows,
     disjoint_row_groups,
+    jacobian_in_columns,
     row_widths,
     sx_take,
     wide_rows,
@@ -121,8 +122,7 @@ def _weighted_rows_jacobian(mcp: MCP, rows: np.ndarray) -> ca.SX:
     n = mcp.size
     _, w_rows, w_cols, w_values, weight_columns = mcp.weight_derivatives
     others = np.setdiff1d(np.arange(n), weight_columns)
-    sub = ca.jacobian(sx_take(mcp.F, rows), sx_take(mcp.z, others))
-    place = ca.DM.triplet(list(range(others.size)), others.tolist(), [1.0] * others.size, others.size, n)
+    differentiated = jacobian_in_columns(sx_take(mcp.F, rows), mcp.z, others)
     position = np.full(n, -1)
     position[rows] = np.arange(rows.size)
     mine = np.flatnonzero(position[w_rows] >= 0)
@@ -132,4 +132,4 @@ def _weighted_rows_jacobian(mcp: MCP, rows: np.ndarray) -> ca.SX:
     summing = ca.DM(ca.Sparsity.triplet(unique.size, mine.size, entry.tolist(), list(range(mine.size))), 1.0)
     known = ca.SX(ca.Sparsity.triplet(rows.size, n, (unique % rows.size).tolist(), (unique // rows.size).tolist()),
                   ca.mtimes(summing, sx_take(w_values, mine)))
-    return ca.mtimes(sub, place) + known
+    return differentiated + known

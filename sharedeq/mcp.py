@@ -397,10 +397,16 @@ class RowJacobians:
         columns = sorted(found)
         if not columns:
             return ca.SX(int(rows.shape[0]), int(self.z.shape[0]))
-        sub = ca.jacobian(rows, sx_take(self.z, np.array(columns, dtype=int)))
-        place = ca.DM.triplet(list(range(len(columns))), columns, [1.0] * len(columns), len(columns),
-                              int(self.z.shape[0]))
-        return ca.mtimes(sub, place)
+        return jacobian_in_columns(rows, self.z, np.array(columns, dtype=int))
+
+
+def jacobian_in_columns(rows: ca.SX, z: ca.SX, columns: np.ndarray) -> ca.SX:
+    """``d rows / d z`` taken with respect to ``z[columns]`` only (the other columns left empty), placed in the
+    columns of all of ``z``."""
+    sub = ca.jacobian(rows, sx_take(z, columns))
+    place = ca.DM.triplet(list(range(columns.size)), columns.tolist(), [1.0] * columns.size, columns.size,
+                          int(z.shape[0]))
+    return ca.mtimes(sub, place)
 
 
 def plain_pairs(names: list, equations: list, F: ca.SX, z: ca.SX) -> pd.DataFrame:
