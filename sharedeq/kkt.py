@@ -371,9 +371,7 @@ class _KKTBuilder:
             if self.variational[id(con)]:
                 sides = self._sides(con, body)
                 cols = self._pieces(con, sides, [None], [f"{name}.m"], name)
-                self.requests.append(_Request(body, agents=members, scale=scale,
-                                              pieces=tuple((int(cols[p_no, 0]), side[1])
-                                                           for p_no, side in enumerate(sides))))
+                self.requests.append(_Request(body, agents=members, scale=scale, pieces=_single(cols, sides)))
                 continue
             if self.lift == "auto" and len(s.agents) > 1 and isinstance(body, ca.SX) and several_symbols(body):
                 body = self._lift(body, f"{name}.body", f"{name} body definition")
@@ -417,8 +415,7 @@ class _KKTBuilder:
             self._check_free_of_objective_vars(body, con)
             sides = self._sides(con, body)
             cols = self._pieces(con, sides, [agent.name], [f"{name}.m"], name)
-            self.requests.append(_Request(body, agent=i, pieces=tuple((int(cols[p_no, 0]), side[1])
-                                                                      for p_no, side in enumerate(sides))))
+            self.requests.append(_Request(body, agent=i, pieces=_single(cols, sides)))
 
     def _check_free_of_objective_vars(self, body, con):
         if isinstance(body, ca.SX) and self.temp_syms:
@@ -447,8 +444,7 @@ class _KKTBuilder:
             body = self._translate(con.body, f"constraint {name} of a {block.statement}")
             sides = self._sides(con, body)
             cols = self._pieces(con, sides, ["(vi)"], [f"{name}.m"], name)
-            self.requests.append(_Request(body, agent=owner, pieces=tuple((int(cols[p_no, 0]), side[1])
-                                                                          for p_no, side in enumerate(sides))))
+            self.requests.append(_Request(body, agent=owner, pieces=_single(cols, sides)))
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> MCP:
@@ -788,6 +784,11 @@ class _Stationarity:
         keep = np.flatnonzero((agent >= 0) & (keys[order][pos] == entry))
         which = order[pos[keep]]
         return cols[keep], np.zeros(keep.size), pair_coef[which], pair_col[which], sx_take(vals, keep)
+
+
+def _single(cols, sides) -> tuple:
+    """:attr:`_Request.pieces` of a constraint with one multiplier column per side (``cols[side, 0]``)."""
+    return tuple((int(cols[p_no, 0]), side[1]) for p_no, side in enumerate(sides))
 
 
 def _as_sx(value) -> ca.SX:
