@@ -20,17 +20,21 @@ number of iterations hardly depends on the size.
 
 Safeguards: the start is Mehrotra's heuristic carried over to the MCP (a full Newton step of the complementarity
 equations, then one common shift of all gaps and multipliers that makes them positive and balanced); every step
-keeps ``z`` strictly inside its bounds (fraction to the boundary), stays in a wide neighbourhood of the central
-path (:data:`GAMMA`, :data:`BETA`) and decreases the merit ``||F - v + w||^2 + ||(z - lb) v||^2 + ||(ub - z)
-w||^2`` (Armijo); when Mehrotra's corrected direction fails that, the plain Newton direction towards ``sigma mu``
-and then the centring direction are tried.
+keeps ``z`` strictly inside its bounds (fraction to the boundary), stays in a wide neighbourhood of the central path
+(:data:`GAMMA`, :data:`BETA`; the lower bound on the products is dropped once ``mu`` has fallen by
+:data:`POLISH_FROM`: near the solution a pair settling at its bound loses its product faster than the mean, and
+refusing those full steps made ``mu`` merely halve every iteration) and decreases the merit
+``||F - v + w||^2 + ||(z - lb) v||^2 + ||(ub - z) w||^2`` (Armijo); when Mehrotra's corrected direction fails
+that, the plain Newton direction towards ``sigma mu`` and then the centring direction are tried.
 
-Once ``mu`` has fallen by :data:`POLISH_FROM`, the active set read off the iterate (a pair sits at a bound where
-its distance to the bound is below its multiplier) goes to the active-set Newton polish
-(:func:`sharedeq.newton.active_set_newton`), which takes the residual to machine accuracy in a step or two, and
-the method stops as soon as a point passes the caller's acceptance test. Otherwise it reports why it stopped (no
-progress, the iteration limit, a failed line search, a singular system, a non-finite ``F``), and
-:mod:`sharedeq.solve` falls back to the relaxation with Ipopt.
+Once ``mu`` has fallen by :data:`POLISH_FROM`, the active set read off the iterate (a pair sits at a bound where its
+distance to the bound is below its multiplier) goes to the active-set Newton polish
+(:func:`sharedeq.newton.active_set_newton`), which takes the residual to machine accuracy in a step or two (when its
+answer shows the guess wrong, a pair held at a bound with ``F`` of the wrong sign or a free pair past a bound, it is
+tried again with those pairs changed, :data:`ACTIVE_SET_CORRECTIONS` times at most), and the method stops as soon as
+a point passes the caller's acceptance test. Otherwise it reports why it stopped (no progress, the iteration limit,
+a failed line search, a singular system, a non-finite ``F``), and :mod:`sharedeq.solve` falls back to the relaxation
+with Ipopt.
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ REGULARISATION = 1e-10
 #: The active-set Newton polish is tried once ``mu <= POLISH_FROM mu0``, and after a failure again when ``mu`` has
 #: fallen by ``POLISH_AGAIN`` (each try costs up to 10 factorisations: Fisher 500 x 100 made 79 for 17 iterations).
 POLISH_FROM, POLISH_AGAIN = 1e-3, 0.1
+#: After a polish whose active set proved wrong, up to this many more tries with the pairs that showed it changed
+#: (a pair held at a bound with ``F`` of the wrong sign by more than ``WRONG_SIGN``, a free pair past a bound).
+ACTIVE_SET_CORRECTIONS, WRONG_SIGN = 2, 1e-10
 #: Rows whose ``|F|`` at the start exceeds this many times the median do not set the multipliers' scale.
 OUTLIER = 100.0
 #: SuperLU's threshold for preferring the diagonal pivot of ``J + D`` (ordered by :class:`_Factoriser`).
@@ -180,17 +187,24 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
         if accepted or it.mu <= polish_below:
             polish_below = POLISH_AGAIN * it.mu      # after a failure, the next try once mu has fallen 10x
             side = np.where(it.s < it.v, -1, np.where(it.t < it.w, 1, 0)) * (box.has_l | box.has_u)
-            newton = active_set_newton(mcp, jacobian, it.z, side, max_steps=10, mcp_tol=1.0)
-            counts["factorisations"] += newton.steps
-            polished = np.clip(newton.z, box.lb, box.ub)      # a free pair may end 1e-12 outside its bounds
-            polished_residual = natural_residual(mcp, polished, mcp.evaluate(polished))
-            if polished_residual <= residual and accept(polished, polished_residual):
-                return finish(polished, "converged", k - 1, it.mu, True, polished_residual)
+            for _ in range(1 + ACTIVE_SET_CORRECTIONS):
+                newton = active_set_newton(mcp, jacobian, it.z, side, max_steps=10, mcp_tol=1.0)
+                counts["factorisations"] += newton.steps
+                polished = np.clip(newton.z, box.lb, box.ub)      # a free pair may end 1e-12 outside its bounds
+                F_polished = mcp.evaluate(polished)
+                polished_residual = natural_residual(mcp, polished, F_polished)
+                if polished_residual <= residual and accept(polished, polished_residual):
+                    return finish(polished, "converged", k - 1, it.mu, True, polished_residual)
+                side, changed = _corrected_side(newton.z, F_polished, side, box)
+                if not changed:
+                    break
         if accepted:
             return finish(it.z, "converged", k - 1, it.mu, residual=residual)
         lu = factorise(jacobian.dF_dz(it.z), it)
         if lu is None:
             return finish(it.z, "singular Newton system", k - 1, it.mu, residual=residual)
+        if it.mu <= POLISH_FROM * mu0:
+            hood.gamma = 0.0
         step = _step(mcp, it, box, lu, hood)
         if step is None:
             return finish(it.z, "line search failed", k - 1, it.mu, residual=residual)
@@ -303,6 +317,16 @@ def _max_step(it: _Iterate, box: _Box, dz, dv, dw, tau) -> float:
         if shrink.any():
             alpha = min(alpha, float(np.min(-tau * value[shrink] / change[shrink])))
     return alpha
+
+
+def _corrected_side(z, F, side, box: _Box):
+    """The active set after a polish that missed: a pair held at a bound where ``F`` came out with the wrong sign
+    is freed, a free pair that left its bounds is held at the one it crossed; ``(side, whether any changed)``."""
+    held_wrong = ((side < 0) & (F < -WRONG_SIGN)) | ((side > 0) & (F > WRONG_SIGN))
+    below = (side == 0) & box.has_l & (z < box.lb - WRONG_SIGN)
+    above = (side == 0) & box.has_u & (z > box.ub + WRONG_SIGN)
+    new = np.where(held_wrong, 0, np.where(below, -1, np.where(above, 1, side)))
+    return new, bool((new != side).any())
 
 
 def _multiplier_scale(F, box: _Box) -> float:

@@ -30,7 +30,7 @@ from pyomo.core.base.objective import ObjectiveData
 from pyomo.core.base.var import VarData
 
 from sharedeq.errors import ModelError
-from sharedeq.mcp import MCP, RowJacobians, disjoint_row_groups, sx_take, wide_rows
+from sharedeq.mcp import MCP, RowJacobians, disjoint_row_groups, sx_segment_sums, sx_take, wide_rows
 from sharedeq.translate import Translator
 from sharedeq.validate import validate
 
@@ -704,9 +704,8 @@ class _Stationarity:
         cols = np.vstack([np.pad(t[3], ((0, 0), (0, n_pieces - t[3].shape[1])), constant_values=-1) for t in terms])
         values = ca.vertcat(*(t[4] for t in terms))
         weights = self._weighted(const, coefs, cols)
-        summing = ca.DM(ca.Sparsity.triplet(self.n, target.size, target.tolist(), list(range(target.size))), 1.0)
         self._derivatives_of_weights(target, coefs, cols, values)
-        return ca.densify(ca.mtimes(summing, weights * values))
+        return sx_segment_sums(weights * values, target, self.n)
 
     def _derivatives_of_weights(self, target, coefs, cols, values) -> None:
         """:attr:`weight_derivatives` (see :meth:`rows`), when the values do not depend on the weight columns (a

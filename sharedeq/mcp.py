@@ -275,6 +275,47 @@ def sx_take(vector: ca.SX, index: np.ndarray) -> ca.SX:
     return out if out.shape[1] == 1 else out.T
 
 
+def sx_segment_sums(values: ca.SX, segment: np.ndarray, n: int) -> ca.SX:
+    """``out[s] = sum of values[k] over segment[k] == s`` (a column of ``n``, 0 where a segment is empty), each sum
+    a balanced tree of additions (pairwise summation), built level by level in a few casadi calls a level.
+
+    casadi's own sums (``sum1``, ``dot``, a sparse ``mtimes``) add term by term: evaluating a sum of 100,000 terms
+    of about 30 then errs by 2e-8 (4e-8 at worst), above a 1e-8 tolerance on a row that holds exactly at the
+    solution; pairwise, by at most 5e-10 (numpy's own sums are pairwise for the same reason)."""
+    segment = np.asarray(segment, dtype=np.int64)
+    order = np.argsort(segment, kind="stable")
+    if (order != np.arange(order.size)).any():
+        segment, values = segment[order], sx_take(values, order)
+    done_segments, done_values = [], []
+    while segment.size:
+        start = np.r_[0, np.flatnonzero(segment[1:] != segment[:-1]) + 1]
+        count = np.diff(np.r_[start, segment.size])
+        single = np.repeat(count == 1, count)
+        if single.any():      # finished sums leave the loop (most rows of a KKT system have one or two terms)
+            done_segments.append(segment[single])
+            done_values.append(sx_take(values, np.flatnonzero(single)) if not single.all() else values)
+            if single.all():
+                break
+            segment, values = segment[~single], sx_take(values, np.flatnonzero(~single))
+            start = np.r_[0, np.flatnonzero(segment[1:] != segment[:-1]) + 1]
+            count = np.diff(np.r_[start, segment.size])
+        position = np.arange(segment.size) - np.repeat(start, count)
+        head = np.flatnonzero(position % 2 == 0)
+        paired = head[position[head] + 1 < np.repeat(count, count)[head]]
+        alone = np.setdiff1d(head, paired)
+        values = ca.vertcat(sx_take(values, paired) + sx_take(values, paired + 1), sx_take(values, alone))
+        merged = np.r_[segment[paired], segment[alone]]
+        order = np.argsort(merged, kind="stable")
+        segment, values = merged[order], sx_take(values, order)
+    if not done_segments:
+        return ca.SX.zeros(n, 1)
+    segment, values = np.concatenate(done_segments), ca.vertcat(*done_values)
+    order = np.argsort(segment)
+    if (order != np.arange(order.size)).any():
+        segment, values = segment[order], sx_take(values, order)
+    return ca.densify(ca.SX(ca.Sparsity.triplet(n, 1, segment.tolist(), [0] * segment.size), values))
+
+
 def walk_sx(F: ca.SX, z: ca.SX, leaf, const, ops: dict, target: str) -> list:
     """Rebuild each entry of the SX column ``F(z)`` from casadi's instruction list.
 

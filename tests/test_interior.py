@@ -16,7 +16,7 @@ from pyomo.mpec import Complementarity, complements
 import sharedeq as sq
 from benchmarks.generators import FAMILIES, cournot_linear_reference, generate
 from benchmarks.mcplib import ehl_kost, ehl_kost_numpy, random_lcp
-from sharedeq.interior import _Box, _Factoriser, _Iterate, interior_point
+from sharedeq.interior import _Box, _corrected_side, _Factoriser, _Iterate, interior_point
 from sharedeq.jacobian import MCPJacobian
 from sharedeq.kkt import build_mcp
 from sharedeq.reformulate import relax
@@ -132,6 +132,35 @@ def test_iterations_do_not_grow_with_the_size(family, mode):
         assert sq.kkt_check(solution.problem, solution).to_numpy().max() < 1e-6 if n == 100 else True
         counts.append(solution.iterations)
     assert max(counts) <= 2 * max(min(counts), 5), counts
+
+
+def test_endgame_takes_full_steps_and_corrects_the_active_set():
+    """Once ``mu`` has fallen by POLISH_FROM, a full step is no longer refused for leaving the wide neighbourhood
+    (pairs that are settling at a bound drop faster than the mean product: on the 3,000-carrier ring that halved
+    every step), and a polish that proved its active set wrong is retried with the pairs that showed it changed.
+    Before both: 13 iterations on this ring (17 at 10,000); now 6. The answer is checked pair by pair."""
+    problem = generate("transport", 3000)
+    mcp = build_mcp(problem, mode="ve")
+    result = interior_point(mcp, MCPJacobian(mcp))
+    assert result.converged and result.polished and result.iterations <= 8, (result.status, result.iterations)
+    z, F = result.z, mcp.evaluate(result.z)
+    assert z.min() >= 0 and F.min() >= -1e-8 and np.abs(np.minimum(z, F)).max() <= 1e-8
+
+
+def test_corrected_side_frees_wrong_signs_and_holds_crossings():
+    """A pair held at its lower bound with F < 0 is freed, one held at its upper bound with F > 0 too, a free
+    pair below its lower bound is held there, one above its upper bound likewise; the others keep their side."""
+    lb, ub = np.array([0.0, 0.0, 0.0, 0.0, 0.0, -np.inf]), np.array([1.0, 1.0, 1.0, 1.0, 1.0, np.inf])
+    mcp = sq.MCP.from_functions(lambda z: z, lb, ub)
+    box = _Box(mcp)
+    side = np.array([-1, 1, 0, 0, -1, 0])
+    z = np.array([0.0, 1.0, -0.5, 1.5, 0.0, -7.0])
+    F = np.array([-1.0, 2.0, 0.0, 0.0, 3.0, 0.0])
+    new, changed = _corrected_side(z, F, side, box)
+    assert changed and new.tolist() == [0, 0, -1, 1, -1, 0]
+    kept, unchanged = _corrected_side(np.array([0.0, 1.0, 0.5, 0.5, 0.0, -7.0]), np.array([1.0, -1.0, 0, 0, 0, 0]),
+                                      np.array([-1, 1, 0, 0, -1, 0]), box)
+    assert not unchanged and kept.tolist() == [-1, 1, 0, 0, -1, 0]
 
 
 def test_lcp_solution_checked_in_numpy():
