@@ -19,7 +19,9 @@ agents in variational mode, LCPs with a PSD matrix) the diagonal makes every sys
 number of iterations hardly depends on the size.
 
 Safeguards: the start is Mehrotra's heuristic carried over to the MCP (a full Newton step of the complementarity
-equations, then one common shift of all gaps and multipliers that makes them positive and balanced); every step
+equations, then one common shift of all gaps and multipliers that makes them positive and balanced), computed with
+the rows that are far larger than the others at the start (constraints shared by many players) scaled down to
+them; every step
 keeps ``z`` strictly inside its bounds (fraction to the boundary), stays in a wide neighbourhood of the central path
 (:data:`GAMMA`, :data:`BETA`; the lower bound on the products is dropped once ``mu`` has fallen by
 :data:`POLISH_FROM`: near the solution a pair settling at its bound loses its product faster than the mean, and
@@ -46,7 +48,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sharedeq.mcp import MCP
-from sharedeq.newton import active_set_newton, fill_reducing_order, sparse_lu
+from sharedeq.newton import SOLVED, active_set_newton, fill_reducing_order, sparse_lu
 from sharedeq.semismooth import natural_residual
 
 #: Armijo constant on the merit, the shortest step before a direction is given up, fraction to the boundary.
@@ -70,6 +72,10 @@ POLISH_FROM, POLISH_AGAIN = 1e-3, 0.1
 ACTIVE_SET_CORRECTIONS, WRONG_SIGN = 2, 1e-10
 #: Rows whose ``|F|`` at the start exceeds this many times the median do not set the multipliers' scale.
 OUTLIER = 100.0
+#: Rows whose ``|F|`` at the start exceeds this many times the 90th percentile of the rows' sizes are scaled down
+#: for Mehrotra's start (the median instead scaled a 900 among stationarity rows up to 830 in a Fisher market of
+#: 1,000 buyers: 95 -> 141 iterations; 100 times it missed a cap of 36 times the median in a 100-firm game).
+START_SPREAD = 10.0
 #: SuperLU's threshold for preferring the diagonal pivot of ``J + D`` (ordered by :class:`_Factoriser`).
 DIAG_PIVOT_THRESH = 0.1
 
@@ -169,11 +175,7 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
         newton = active_set_newton(mcp, jacobian, z, np.zeros(mcp.size, dtype=int), mcp_tol=1.0)
         status = "converged" if accept(newton.z, newton.mcp_residual) else f"no bounds; {newton.status}"
         return finish(newton.z, status, newton.steps, 0.0, True, newton.mcp_residual)
-    scale = _multiplier_scale(F, box)
-    v = np.where(box.has_l, np.maximum(F, 0.0) + 1e-2 * scale, 0.0)
-    w = np.where(box.has_u, np.maximum(-F, 0.0) + 1e-2 * scale, 0.0)
-    it = _Iterate(box, z, v, w, F)
-    it = _mehrotra_start(mcp, jacobian, it, box, factorise) or it
+    it = _start(mcp, jacobian, z, F, box, factorise)
     mu0 = it.mu
     hood = _Neighbourhood(min(GAMMA, 0.5 * it.min_product / mu0), BETA * max(it.infeasibility, 1e-12) / mu0)
     merits, polish_below = [], POLISH_FROM * mu0
@@ -195,6 +197,8 @@ def interior_point(mcp: MCP, jacobian, z0=None, accept=None, max_iter: int = 200
                 polished_residual = natural_residual(mcp, polished, F_polished)
                 if polished_residual <= residual and accept(polished, polished_residual):
                     return finish(polished, "converged", k - 1, it.mu, True, polished_residual)
+                if newton.equations != SOLVED or not np.isfinite(polished_residual):
+                    break      # the guess was not what failed (a Fisher market's polish hit log(0) and ran 10 steps)
                 side, changed = _corrected_side(newton.z, F_polished, side, box)
                 if not changed:
                     break
@@ -327,6 +331,53 @@ def _corrected_side(z, F, side, box: _Box):
     above = (side == 0) & box.has_u & (z > box.ub + WRONG_SIGN)
     new = np.where(held_wrong, 0, np.where(below, -1, np.where(above, 1, side)))
     return new, bool((new != side).any())
+
+
+def _start(mcp, jacobian, z, F, box: _Box, factorise) -> _Iterate:
+    """The first iterate: Mehrotra's start (:func:`_mehrotra_start`) computed on the rows brought to one scale
+    (:class:`_RowScaled`), its multipliers then taken back to the rows' own scale; the plain start (multipliers
+    ``max(F, 0) + 1e-2 scale``) when Mehrotra's cannot be had."""
+    rows = _start_row_scale(F, box)
+    scaled = _RowScaled(mcp, jacobian, rows)
+    F_scaled = rows * F
+    scale = _multiplier_scale(F_scaled, box)
+    v = np.where(box.has_l, np.maximum(F_scaled, 0.0) + 1e-2 * scale, 0.0)
+    w = np.where(box.has_u, np.maximum(-F_scaled, 0.0) + 1e-2 * scale, 0.0)
+    plain = _Iterate(box, z, v, w, F_scaled)
+    it = _mehrotra_start(scaled, scaled, plain, box, factorise) or plain
+    return _Iterate(box, it.z, it.v / rows, it.w / rows, it.F / rows)
+
+
+def _start_row_scale(F, box: _Box) -> np.ndarray:
+    """Per row, 1, or for a row whose ``|F|`` at the start is more than :data:`START_SPREAD` times the 90th
+    percentile of the distinct rows' (a constraint shared by N players, ``sum_i e_i x_i <= K``, is N times a
+    player's own row) the factor that brings it to the largest of the others. Mehrotra's start shifts all gaps
+    by one amount and all multipliers by another, taken from sums over every pair: left at its own scale, such a
+    row set every player's multiplier (185,000 for rows of size 3 in a 10,000-firm river game) and the first 4
+    steps were shorter than 1 %, 11 at 100,000 firms."""
+    size = np.abs(F[box.leaders])
+    size = size[np.isfinite(size)]
+    if not size.size:
+        return np.ones(F.size)
+    limit = START_SPREAD * max(float(np.quantile(size, 0.9)), 1e-300)
+    typical = max(float(size[size <= limit].max(initial=0.0)), 1.0)
+    magnitude = np.abs(F)
+    outlier = np.isfinite(magnitude) & (magnitude > max(limit, typical))
+    return np.where(outlier, typical / np.where(outlier, magnitude, 1.0), 1.0)
+
+
+class _RowScaled:
+    """``D F(z)`` and ``D dF/dz`` for a positive diagonal ``D``: the same complementarity conditions (a positive
+    multiple of a row keeps its sign), with the rows at another scale."""
+
+    def __init__(self, mcp: MCP, jacobian, rows: np.ndarray):
+        self.mcp, self.jacobian, self.rows = mcp, jacobian, rows
+
+    def evaluate(self, z):
+        return self.rows * self.mcp.evaluate(z)
+
+    def dF_dz(self, z):
+        return sp.diags(self.rows) @ sp.csr_matrix(self.jacobian.dF_dz(z))
 
 
 def _multiplier_scale(F, box: _Box) -> float:

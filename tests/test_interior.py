@@ -16,7 +16,16 @@ from pyomo.mpec import Complementarity, complements
 import sharedeq as sq
 from benchmarks.generators import FAMILIES, cournot_linear_reference, generate
 from benchmarks.mcplib import ehl_kost, ehl_kost_numpy, random_lcp
-from sharedeq.interior import _Box, _corrected_side, _Factoriser, _Iterate, interior_point
+from sharedeq.interior import (
+    _Box,
+    _corrected_side,
+    _Factoriser,
+    _Iterate,
+    _plain_start,
+    _start,
+    _start_row_scale,
+    interior_point,
+)
 from sharedeq.jacobian import MCPJacobian
 from sharedeq.kkt import build_mcp
 from sharedeq.reformulate import relax
@@ -161,6 +170,27 @@ def test_corrected_side_frees_wrong_signs_and_holds_crossings():
     kept, unchanged = _corrected_side(np.array([0.0, 1.0, 0.5, 0.5, 0.0, -7.0]), np.array([1.0, -1.0, 0, 0, 0, 0]),
                                       np.array([-1, 1, 0, 0, -1, 0]), box)
     assert not unchanged and kept.tolist() == [-1, 1, 0, 0, -1, 0]
+
+
+def test_start_rows_of_another_scale_do_not_set_the_players_multipliers():
+    """A shared constraint over N players is N times a player's row at the start. Mehrotra's start, computed with
+    the rows as they are, gave every firm's bound multiplier the constraint's scale (185,000 against stationarity
+    rows of size 3 at N = 10,000; 4 steps shorter than 1 % followed, 11 at N = 100,000). On rows brought to one
+    scale it does not: the players' multipliers stay on their rows' scale, the constraints' match their rows."""
+    problem = generate("river", 3000)
+    mcp = build_mcp(problem, mode="ve")
+    jacobian = MCPJacobian(mcp)
+    box = _Box(mcp)
+    z = _plain_start(np.asarray(mcp.z0, float), box)
+    F = mcp.evaluate(z)
+    rows = _start_row_scale(F, box)
+    shared = mcp.pairs["kind"].to_numpy() != "stationarity"
+    assert np.all(rows[~shared] == 1.0) and np.all(rows[shared & box.has_l] < 1e-2)
+    it = _start(mcp, jacobian, z, F, box, _Factoriser(box, {"factorisations": 0}))
+    players = ~shared & box.has_l
+    assert np.median(it.v[players]) < 10 * np.median(np.abs(F[players]))
+    constraints = shared & box.has_l
+    assert 0.1 <= np.max(it.v[constraints]) / np.max(np.abs(it.F[constraints])) <= 10
 
 
 def test_lcp_solution_checked_in_numpy():
