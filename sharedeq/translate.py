@@ -26,14 +26,12 @@ import math
 from collections.abc import Callable
 
 import casadi as ca
-import numpy as np
 from pyomo.core.expr import numeric_expr as ne
 from pyomo.core.expr import relational_expr as re
 from pyomo.core.expr.numvalue import native_numeric_types, value
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
-from sharedeq.mcp import sx_segment_sums
 
 _UNARY = {
     "exp": ca.OP_EXP, "log": ca.OP_LOG, "sqrt": ca.OP_SQRT, "sin": ca.OP_SIN, "cos": ca.OP_COS,
@@ -46,15 +44,23 @@ _UNARY = {
 # operators, whose argument-type dispatch costs 20-30 us a node; casadi applies the same simplifications.
 _PY = {ca.OP_ADD: float.__add__, ca.OP_SUB: float.__sub__, ca.OP_MUL: float.__mul__, ca.OP_DIV: float.__truediv__,
        ca.OP_POW: float.__pow__}
-#: sums with more terms than this are built in a few casadi calls, as balanced trees (:func:`_pairwise_sum`),
-#: smaller ones term by term
+#: sums with more terms than this are built in a few casadi calls, blockwise (:func:`_pairwise_sum`), smaller ones
+#: term by term
 _SHORT = 16
+#: terms added one by one in a block of a long sum
+_BLOCK = 16
 
 
 def _pairwise_sum(terms: ca.SX) -> ca.SX:
-    """The sum of a column of terms as a balanced tree of additions: rounding errors grow like ``log n``, not ``n``
-    (a sum of 100,000 outputs, evaluated term by term, missed a 1e-8 tolerance by rounding alone)."""
-    return sx_segment_sums(terms, np.zeros(int(terms.shape[0]), dtype=np.int64), 1)
+    """The sum of a column of terms in blocks of :data:`_BLOCK`, then the blocks' sums in blocks, and so on (one
+    casadi call a level): rounding errors grow like ``log n``, not ``n`` (a sum of 100,000 outputs, evaluated term
+    by term, missed a 1e-8 tolerance by rounding alone)."""
+    while terms.shape[0] > 1:
+        n = int(terms.shape[0])
+        blocks = -(-n // _BLOCK)
+        padded = ca.vertcat(terms, ca.SX(blocks * _BLOCK - n, 1))       # structural zeros: no nodes
+        terms = ca.sum1(ca.reshape(padded, _BLOCK, blocks)).T
+    return terms
 
 
 def _sum(tr, node, args):
