@@ -20,10 +20,9 @@ number of iterations hardly depends on the size.
 
 Safeguards: the start is Mehrotra's heuristic carried over to the MCP (a full Newton step of the complementarity
 equations, then one common shift of all gaps and multipliers that makes them positive and balanced), computed with
-the rows that are far larger than the others at the start (constraints shared by many players) scaled down to
-them; every step
-keeps ``z`` strictly inside its bounds (fraction to the boundary), stays in a wide neighbourhood of the central path
-(:data:`GAMMA`, :data:`BETA`; the lower bound on the products is dropped once ``mu`` has fallen by
+the rows that are far larger than the others at the start (constraints shared by many players) scaled down to them;
+every step keeps ``z`` strictly inside its bounds (fraction to the boundary), stays in a wide neighbourhood of the
+central path (:data:`GAMMA`, :data:`BETA`; the lower bound on the products is dropped once ``mu`` has fallen by
 :data:`POLISH_FROM`: near the solution a pair settling at its bound loses its product faster than the mean, and
 refusing those full steps made ``mu`` merely halve every iteration) and decreases the merit
 ``||F - v + w||^2 + ||(z - lb) v||^2 + ||(ub - z) w||^2`` (Armijo); when Mehrotra's corrected direction fails
