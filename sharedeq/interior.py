@@ -354,12 +354,11 @@ def _start_row_scale(F, box: _Box) -> np.ndarray:
     by one amount and all multipliers by another, taken from sums over every pair: left at its own scale, such a
     row set every player's multiplier (185,000 for rows of size 3 in a 10,000-firm river game) and the first 4
     steps were shorter than 1 %, 11 at 100,000 firms."""
-    size = np.abs(F[box.leaders])
-    size = size[np.isfinite(size)]
-    if not size.size:
+    found = _typical_row_size(F, box, lambda size: np.quantile(size, 0.9), START_SPREAD)
+    if found is None:
         return np.ones(F.size)
-    limit = START_SPREAD * max(float(np.quantile(size, 0.9)), 1e-300)
-    typical = max(float(size[size <= limit].max(initial=0.0)), 1.0)
+    largest, limit = found
+    typical = max(largest, 1.0)
     magnitude = np.abs(F)
     outlier = np.isfinite(magnitude) & (magnitude > max(limit, typical))
     return np.where(outlier, typical / np.where(outlier, magnitude, 1.0), 1.0)
@@ -383,12 +382,19 @@ def _multiplier_scale(F, box: _Box) -> float:
     """The scale of the start's bound multipliers: 1 % of the largest ``|F|`` among the distinct rows, leaving out
     rows more than :data:`OUTLIER` times the median (a capacity of 30 N in an N-firm game: taken as the scale, it
     made every firm's first step shrink like 1 / N, 13, 27 and 39 iterations at N = 1e3, 1e4, 1e5), at least 1."""
+    found = _typical_row_size(F, box, np.median, OUTLIER)
+    return 1.0 if found is None else max(1.0, 1e-2 * found[0])
+
+
+def _typical_row_size(F, box: _Box, reference, spread: float):
+    """``(largest |F| among the distinct rows not above the limit, the limit)`` with the limit ``spread`` times
+    ``reference`` of those sizes (their median, a quantile); None when no row is finite."""
     size = np.abs(F[box.leaders])
     size = size[np.isfinite(size)]
     if not size.size:
-        return 1.0
-    typical = size[size <= OUTLIER * max(float(np.median(size)), 1e-300)]
-    return max(1.0, 1e-2 * float(typical.max(initial=0.0)))
+        return None
+    limit = spread * max(float(reference(size)), 1e-300)
+    return float(size[size <= limit].max(initial=0.0)), limit
 
 
 def _plain_start(z0, box: _Box) -> np.ndarray:
