@@ -32,6 +32,7 @@ from pyomo.core.expr.numvalue import native_numeric_types, value
 from pyomo.core.expr.visitor import StreamBasedExpressionVisitor
 
 from sharedeq.errors import ModelError
+from sharedeq.mcp import SHORT_SUM, sx_sum
 
 _UNARY = {
     "exp": ca.OP_EXP, "log": ca.OP_LOG, "sqrt": ca.OP_SQRT, "sin": ca.OP_SIN, "cos": ca.OP_COS,
@@ -44,23 +45,9 @@ _UNARY = {
 # operators, whose argument-type dispatch costs 20-30 us a node; casadi applies the same simplifications.
 _PY = {ca.OP_ADD: float.__add__, ca.OP_SUB: float.__sub__, ca.OP_MUL: float.__mul__, ca.OP_DIV: float.__truediv__,
        ca.OP_POW: float.__pow__}
-#: sums with more terms than this are built in a few casadi calls, blockwise (:func:`_pairwise_sum`), smaller ones
-#: term by term
-_SHORT = 16
-#: terms added one by one in a block of a long sum
-_BLOCK = 16
-
-
-def _pairwise_sum(terms: ca.SX) -> ca.SX:
-    """The sum of a column of terms in blocks of :data:`_BLOCK`, then the blocks' sums in blocks, and so on (one
-    casadi call a level): rounding errors grow like ``log n``, not ``n`` (a sum of 100,000 outputs, evaluated term
-    by term, missed a 1e-8 tolerance by rounding alone)."""
-    while terms.shape[0] > 1:
-        n = int(terms.shape[0])
-        blocks = -(-n // _BLOCK)
-        padded = ca.vertcat(terms, ca.SX(blocks * _BLOCK - n, 1))       # structural zeros: no nodes
-        terms = ca.sum1(ca.reshape(padded, _BLOCK, blocks)).T
-    return terms
+#: sums with more terms than this are built in a few casadi calls, blockwise (:func:`sharedeq.mcp.sx_sum`), smaller
+#: ones term by term
+_SHORT = SHORT_SUM
 
 
 def _sum(tr, node, args):
@@ -254,7 +241,7 @@ class Translator:
         return hit[0]
 
     def sum(self, args):
-        """``sum(args)``: short sums term by term, long ones pairwise (keyed by their terms' nodes)."""
+        """``sum(args)``: short sums term by term, long ones blockwise (keyed by their terms' nodes)."""
         symbolic = [a for a in args if isinstance(a, ca.SX)]
         const = float(sum(a for a in args if not isinstance(a, ca.SX)))
         if not symbolic:
@@ -265,7 +252,7 @@ class Translator:
                 out = self.binary(ca.OP_ADD, out, a)
         else:
             out = self._bulk(("sum", *map(id, symbolic)), symbolic,
-                             lambda: _pairwise_sum(ca.vertcat(*symbolic)))
+                             lambda: sx_sum(ca.vertcat(*symbolic)))
         return self.binary(ca.OP_ADD, out, const) if const else out
 
     def _bulk(self, key, operands, build):
@@ -279,7 +266,7 @@ class Translator:
 
     def linear(self, node):
         """``sum_k c_k x_k + c_0`` of a ``LinearExpression`` (None: not plain monomials): term by term when short,
-        else as a pairwise sum of the products, so a long linear row (a shared constraint, a total) costs a few
+        else as a blockwise sum of the products, so a long linear row (a shared constraint, a total) costs a few
         casadi calls."""
         coefs, syms, variables, const = [], [], [], 0.0
         for arg in node.args:
@@ -309,7 +296,7 @@ class Translator:
             out = self.sum(terms + [float(const)])
         else:
             out = self._bulk(("linear", *coefs, *map(id, syms)), syms,
-                             lambda: _pairwise_sum(ca.DM(coefs) * ca.vertcat(*syms)))
+                             lambda: sx_sum(ca.DM(coefs) * ca.vertcat(*syms)))
             out = self.binary(ca.OP_ADD, out, float(const)) if const else out
             self.linear_forms[id(out)] = (out, coefs, variables)
         self._memo[id(node)] = (node, out)
